@@ -1,0 +1,79 @@
+// One build for everything: esbuild bundles the extension, the engine it loads lazily,
+// the CLI and the webview script; tests and benchmarks are transpiled file by file into out/.
+// Flags: --production (minify, no source maps), --if-needed (skip when dist/ is newer than the sources).
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+
+function walk(dir, filter, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) walk(full, filter, out);
+    else if (filter(full)) out.push(full);
+  }
+  return out;
+}
+
+function newestMtime(dirs) {
+  let newest = 0;
+  for (const d of dirs) for (const f of walk(join(root, d), () => true)) newest = Math.max(newest, statSync(f).mtimeMs);
+  return newest;
+}
+
+if (args.has('--if-needed')) {
+  const stamp = join(root, 'dist', '.build-stamp');
+  if (existsSync(stamp) && statSync(stamp).mtimeMs >= newestMtime(['src', 'media', 'test', 'bench', 'scripts'])) {
+    process.exit(0);
+  }
+}
+
+const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  define: { __ENGINE_VERSION__: JSON.stringify(version) },
+};
+
+await Promise.all([
+  // The extension entry stays small: the engine is required lazily from ./engine.js when a command runs.
+  esbuild.build({ ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(root, 'dist/extension.js'), external: ['vscode', './engine.js'] }),
+  esbuild.build({ ...common, entryPoints: [join(root, 'src/engine/index.ts')], outfile: join(root, 'dist/engine.js') }),
+  esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli.js'), banner: { js: '#!/usr/bin/env node' } }),
+  esbuild.build({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: [join(root, 'media/webview/diagnosisView.ts')], outfile: join(root, 'dist/media/diagnosisView.js') }),
+]);
+chmodSync(join(root, 'dist/cli.js'), 0o755);
+
+// Codicons ship inside the bundle so the webview never loads a remote resource.
+const codicons = join(root, 'node_modules/@vscode/codicons/dist');
+mkdirSync(join(root, 'dist/media/codicons'), { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(codicons, f), join(root, 'dist/media/codicons', f));
+
+// Tests, benchmarks and sources transpiled one file each, so mocha can load them and stack traces point at real files.
+if (!production) {
+  const files = ['src', 'test', 'bench'].flatMap((d) => walk(join(root, d), (f) => f.endsWith('.ts') && !f.endsWith('.d.ts')));
+  await esbuild.build({
+    entryPoints: files,
+    outdir: join(root, 'out'),
+    outbase: root,
+    bundle: false,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+    define: common.define,
+  });
+}
+writeFileSync(join(root, 'dist', '.build-stamp'), new Date().toISOString());
+console.log(`built ${relative(process.cwd(), join(root, 'dist')) || 'dist'}${production ? ' (production)' : ''}`);

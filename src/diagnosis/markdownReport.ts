@@ -1,0 +1,2 @@
+// PLACEHOLDER: replaced by its owner.
+export function renderRunMarkdown(): string { return ''; }

@@ -1,0 +1,264 @@
+// The one result model. A probe produces a ProbeRun; the tree, history, webview, CLI and
+// exports all read this same shape. It is plain JSON (no classes, no Dates) so it can be
+// stored, sent to a webview and exported as it is. It never holds a password.
+
+export const RUN_SCHEMA_VERSION = 1;
+
+export type StepStatus = 'passed' | 'failed' | 'warning' | 'skipped';
+export type RunOutcome = 'passed' | 'warning' | 'failed' | 'cancelled';
+
+/** Stable ids of the top-level steps, in the order the probe runs them. */
+export type StepId =
+  | 'input'
+  | 'dns'
+  | 'tcp'
+  | 'tls'
+  | 'optionsAnonymous'
+  | 'optionsAuthenticated'
+  | 'crossCheck';
+
+/**
+ * Why a step failed or warned, precise enough for the diagnosis to pick a cause without
+ * re-reading prose. `http.<status>` is used for any HTTP status the steps treat as a failure.
+ */
+export type FailureCategory =
+  | 'input.invalidUrl'
+  | 'input.unsupportedScheme'
+  | 'input.plainHttpNotAllowed'
+  | 'input.plainHttp'
+  | 'input.invalidPort'
+  | 'input.invalidHost'
+  | 'input.credentialsInUrl'
+  | 'input.unexpectedPath'
+  | 'input.userNameForm'
+  | 'input.missingUser'
+  | 'dns.notFound'
+  | 'dns.timeout'
+  | 'dns.serverFailure'
+  | 'dns.error'
+  | 'tcp.refused'
+  | 'tcp.timeout'
+  | 'tcp.unreachable'
+  | 'tcp.error'
+  | 'proxy.error'
+  | 'tls.handshakeTimeout'
+  | 'tls.handshakeFailed'
+  | 'tls.oldProtocol'
+  | 'tls.nameMismatch'
+  | 'tls.selfSigned'
+  | 'tls.untrusted'
+  | 'tls.missingIntermediate'
+  | 'tls.expired'
+  | 'tls.notYetValid'
+  | 'tls.expiresSoon'
+  | 'http.timeout'
+  | 'http.malformed'
+  | 'http.connectionClosed'
+  | 'http.tooLarge'
+  | 'http.anonymousAccess'
+  | 'http.noChallenge'
+  | 'http.schemeNotOffered'
+  | 'http.redirect'
+  | 'http.redirectLoop'
+  | 'http.redirectDowngrade'
+  | 'http.redirectOtherHost'
+  | 'http.401'
+  | 'http.403'
+  | 'http.404'
+  | 'http.449'
+  | 'http.451'
+  | 'http.456'
+  | 'http.457'
+  | 'http.500'
+  | 'http.503'
+  | 'http.otherStatus'
+  | 'eas.missingHeaders'
+  | 'eas.noUsableVersion'
+  | 'eas.missingCommands'
+  | 'crossCheck.accepted'
+  | 'crossCheck.rejected'
+  | 'run.cancelled'
+  | 'run.timeout'
+  | 'internal';
+
+export interface StepDetail {
+  /** Short label, e.g. "Addresses" or "MS-Server-ActiveSync". */
+  label: string;
+  /** The value as text. May come from the server: render escaped. */
+  value: string;
+}
+
+/** One HTTP exchange as evidence. Authorization values are always redacted before they get here. */
+export interface HttpExchange {
+  method: string;
+  url: string;
+  requestHeaders: Array<[string, string]>;
+  response?: {
+    statusCode: number;
+    statusText: string;
+    /** Raw header lines in order, repeated names kept (WWW-Authenticate often repeats). */
+    headers: Array<[string, string]>;
+    bodyBytes: number;
+    /** At most a few KB of the body, as text, for evidence. */
+    bodySnippet: string;
+    bodyTruncated: boolean;
+  };
+  error?: { code: string; message: string };
+}
+
+export interface AuthChallenge {
+  /** Scheme as sent (case kept), e.g. "Basic", "NTLM", "Negotiate", "Bearer". */
+  scheme: string;
+  /** Auth parameters, names lower-cased (realm, client_id, trusted_issuers, authorization_uri, error…). */
+  params: Record<string, string>;
+  /** token68 payload (NTLM/Negotiate continuation) when present. */
+  token?: string;
+}
+
+export type ServerProduct =
+  | 'exchange2003'
+  | 'exchange2007'
+  | 'exchange2010'
+  | 'exchange2013'
+  | 'exchange2016'
+  | 'exchange2019'
+  | 'exchangeOnline'
+  | 'zpush'
+  | 'unknown';
+
+export interface ServerIdentity {
+  product: ServerProduct;
+  /** Human name, e.g. "Exchange Server 2010". */
+  productName: string;
+  /** The MS-Server-ActiveSync value (or the header the build came from). */
+  build: string;
+  /** Where the identification came from, e.g. "MS-Server-ActiveSync" or "X-OWA-Version". */
+  source: string;
+}
+
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  subjectAltNames: string[];
+  validFrom: string;
+  validTo: string;
+  daysToExpiry: number;
+  fingerprint256: string;
+  serialNumber: string;
+  selfSigned: boolean;
+  /** Chain as presented by the server, leaf first (subjects only). */
+  chainSubjects: string[];
+}
+
+/** Structured facts a step found. Every field is optional; each step fills what it learns. */
+export interface StepEvidence {
+  addresses?: string[];
+  resolvedVia?: 'dns' | 'literal' | 'override';
+  remoteAddress?: string;
+  remotePort?: number;
+  proxy?: string;
+  tlsProtocol?: string;
+  tlsCipher?: string;
+  certificate?: CertificateInfo;
+  /** OpenSSL-style code of a trust or handshake failure, e.g. CERT_HAS_EXPIRED. */
+  tlsErrorCode?: string;
+  trustIgnored?: boolean;
+  http?: HttpExchange[];
+  challenges?: AuthChallenge[];
+  /** Scheme the authenticated request used, e.g. "Basic". */
+  authScheme?: string;
+  server?: ServerIdentity;
+  protocolVersions?: string[];
+  protocolCommands?: string[];
+  /** Exchange diagnostic headers worth keeping (X-FEServer, X-BEServer, X-DiagInfo, …). */
+  diagnosticHeaders?: Array<[string, string]>;
+  redirectLocation?: string;
+  retryAfter?: string;
+  credentialServiceUrl?: string;
+  /** For the cross-check: which endpoint accepted or refused the credentials. */
+  crossCheck?: Array<{ endpoint: 'ews' | 'autodiscover'; url: string; statusCode?: number; accepted: boolean; error?: string }>;
+  userNameForm?: 'upn' | 'downLevel' | 'bare' | 'none';
+}
+
+export interface ProbeStep {
+  id: StepId | string;
+  /** What the step does, e.g. "Resolve mail.contoso.com in DNS". */
+  title: string;
+  status: StepStatus;
+  /** One line saying what happened. */
+  summary: string;
+  /** ISO time the step started. */
+  startedAt: string;
+  durationMs: number;
+  details: StepDetail[];
+  evidence: StepEvidence;
+  failure?: { category: FailureCategory; message: string };
+  children: ProbeStep[];
+}
+
+export type AuthMethod = 'basic' | 'ntlm' | 'negotiate' | 'auto';
+
+export interface ProbeTarget {
+  /** What the user typed (credentials in it are stripped before it is stored). */
+  input: string;
+  /** Normalised URL, e.g. https://mail.contoso.com/Microsoft-Server-ActiveSync. Empty when the input was unusable. */
+  url: string;
+  host: string;
+  port: number;
+}
+
+export interface ProbeRun {
+  schemaVersion: typeof RUN_SCHEMA_VERSION;
+  id: string;
+  engineVersion: string;
+  target: ProbeTarget;
+  /** The user name as given; never the password. */
+  userName?: string;
+  settings: {
+    auth: AuthMethod;
+    crossCheck: boolean;
+    ignoreTrust: boolean;
+    allowHttp: boolean;
+    timeoutMs: number;
+    proxy?: string;
+  };
+  /** Set when the run targeted a built-in lab scenario. */
+  labScenario?: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  outcome: RunOutcome;
+  steps: ProbeStep[];
+}
+
+/** The worst status wins: failed > warning > passed; skipped never decides. */
+export function worstStatus(statuses: StepStatus[]): StepStatus {
+  if (statuses.includes('failed')) return 'failed';
+  if (statuses.includes('warning')) return 'warning';
+  if (statuses.some((s) => s === 'passed')) return 'passed';
+  return 'skipped';
+}
+
+export function runOutcome(steps: ProbeStep[], cancelled: boolean): RunOutcome {
+  if (cancelled) return 'cancelled';
+  const worst = worstStatus(steps.map((s) => s.status));
+  return worst === 'skipped' ? 'failed' : worst;
+}
+
+/** Depth-first search for a step by id, children included. */
+export function findStep(run: Pick<ProbeRun, 'steps'>, id: string): ProbeStep | undefined {
+  const visit = (steps: ProbeStep[]): ProbeStep | undefined => {
+    for (const s of steps) {
+      if (s.id === id) return s;
+      const hit = visit(s.children);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  return visit(run.steps);
+}
+
+/** The first failed top-level step, which is what the diagnosis and the UI lead with. */
+export function firstFailedStep(run: Pick<ProbeRun, 'steps'>): ProbeStep | undefined {
+  return run.steps.find((s) => s.status === 'failed');
+}
