@@ -1,0 +1,232 @@
+// HTTP requests over the connection the probe already opened and judged. undici does the HTTP
+// parsing (strict, bounded header size, header and body timeouts); our `connect` hands it the
+// TLS socket from the TLS step, so both OPTIONS requests share one connection like a device's,
+// and a new one is opened only if the server closes it. Every exchange is kept as evidence with
+// the Authorization value redacted, and the body is read only up to a bound.
+import type { Socket } from 'node:net';
+import { Client } from 'undici';
+import { abortReason } from './abortable';
+import type { FailureCategory, HttpExchange } from './runModel';
+
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  maxHeaderBytes: number;
+  maxBodyBytes: number;
+}
+
+export interface HttpRequest {
+  method: 'OPTIONS' | 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Human label for the log, e.g. "anonymous". */
+  label: string;
+}
+
+export interface HttpResult {
+  exchange: HttpExchange;
+  statusCode?: number;
+  headers: Array<[string, string]>;
+  error?: { code: string; category: FailureCategory; message: string };
+}
+
+const SNIPPET_BYTES = 4096;
+export const USER_AGENT = 'ActiveSyncDoctor/1.0 (connectivity probe)';
+
+export function redactHeaders(headers: Record<string, string>): Array<[string, string]> {
+  return Object.entries(headers).map(([name, value]) => {
+    if (/^(proxy-)?authorization$/i.test(name)) return [name, `${value.split(' ')[0]} [redacted]`];
+    return [name, value];
+  });
+}
+
+function decodeRawHeaders(raw: Buffer[] | string[] | null | undefined): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (!raw) return out;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    out.push([String(raw[i].toString()), raw[i + 1].toString()]);
+  }
+  return out;
+}
+
+export function classifyHttpError(error: unknown, limits: HttpLimits): { code: string; category: FailureCategory; message: string } {
+  const e = error as { code?: string; message?: string; name?: string };
+  const code = e.code ?? e.name ?? 'UNKNOWN';
+  const message = e.message ?? String(error);
+  switch (code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return { code, category: 'http.timeout', message: `The server did not finish sending response headers within ${limits.headersTimeoutMs} ms.` };
+    case 'UND_ERR_BODY_TIMEOUT':
+      return { code, category: 'http.timeout', message: `The server stopped sending the response body for ${limits.bodyTimeoutMs} ms.` };
+    case 'UND_ERR_HEADERS_OVERFLOW':
+      return { code, category: 'http.tooLarge', message: `The response headers exceed ${Math.round(limits.maxHeaderBytes / 1024)} KB; no real ActiveSync server sends that much.` };
+    case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
+      return { code, category: 'http.tooLarge', message: 'The response body is larger than the probe reads.' };
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return { code, category: 'http.connectionClosed', message: `The server closed the connection before a complete response (${message}).` };
+    case 'HPE_INVALID_STATUS':
+    case 'HPE_INVALID_VERSION':
+    case 'HPE_INVALID_CONSTANT':
+    case 'HPE_INVALID_HEADER_TOKEN':
+    case 'HPE_INVALID_CHUNK_SIZE':
+    case 'HPE_INVALID_CONTENT_LENGTH':
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+    case 'HPE_CR_EXPECTED':
+    case 'HPE_LF_EXPECTED':
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+    case 'HPE_STRICT':
+    case 'UND_ERR_INFO':
+    case 'HTTPParserError':
+      return { code, category: 'http.malformed', message: `The server's reply is not valid HTTP (${message}).` };
+    default:
+      if (/^HPE_/.test(code) || e.name === 'HTTPParserError') {
+        return { code, category: 'http.malformed', message: `The server's reply is not valid HTTP (${message}).` };
+      }
+      return { code, category: 'http.connectionClosed', message: `The request failed: ${message}` };
+  }
+}
+
+export class ProbeHttpConnection {
+  private readonly client: Client;
+  private pending: Socket | undefined;
+  connections = 0;
+
+  constructor(
+    readonly origin: string,
+    firstSocket: Socket,
+    reopen: () => Promise<Socket>,
+    readonly limits: HttpLimits,
+    private readonly log: (line: string) => void,
+  ) {
+    this.pending = firstSocket;
+    this.client = new Client(origin, {
+      connect: (_options, callback) => {
+        const ready = this.pending;
+        this.pending = undefined;
+        this.connections++;
+        if (ready && !ready.destroyed) {
+          // undici expects the callback after connect() returns; a synchronous call stalls it.
+          setImmediate(() => callback(null, ready));
+          return;
+        }
+        this.log('… the server closed the connection; opening a new one');
+        reopen().then(
+          (s) => callback(null, s),
+          (err: Error) => callback(err, null),
+        );
+      },
+      pipelining: 1,
+      headersTimeout: limits.headersTimeoutMs,
+      bodyTimeout: limits.bodyTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  send(request: HttpRequest, signal: AbortSignal): Promise<HttpResult> {
+    const url = `${this.origin}${request.path}`;
+    const headers: Record<string, string> = { 'User-Agent': USER_AGENT, ...request.headers };
+    if (request.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(request.body));
+    const exchange: HttpExchange = { method: request.method, url, requestHeaders: redactHeaders(headers) };
+    this.log(`→ ${request.method} ${url} (${request.label})`);
+
+    return new Promise<HttpResult>((resolve, reject) => {
+      let status: number | undefined;
+      let statusText = '';
+      let responseHeaders: Array<[string, string]> = [];
+      let bodyBytes = 0;
+      const snippet: Buffer[] = [];
+      let snippetBytes = 0;
+      let truncated = false;
+      let abortRequest: ((reason?: Error) => void) | undefined;
+      let settled = false;
+
+      const onAbort = () => {
+        abortRequest?.(abortReason(signal));
+        finishError(abortReason(signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+
+      const finishOk = () => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        exchange.response = {
+          statusCode: status ?? 0,
+          statusText,
+          headers: responseHeaders,
+          bodyBytes,
+          bodySnippet: Buffer.concat(snippet).toString('utf8'),
+          bodyTruncated: truncated,
+        };
+        this.log(`← ${status} ${statusText}${truncated ? ' (body cut short by the probe)' : ''}`);
+        for (const [n, v] of responseHeaders) this.log(`   ${n}: ${v.slice(0, 500)}`);
+        resolve({ exchange, statusCode: status, headers: responseHeaders });
+      };
+      const finishError = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        if ((error as { name?: string }).name === 'RunAbortedError') {
+          reject(error);
+          return;
+        }
+        const classified = classifyHttpError(error, this.limits);
+        exchange.error = { code: classified.code, message: classified.message };
+        this.log(`✗ ${classified.code}: ${classified.message}`);
+        resolve({ exchange, headers: [], error: classified });
+      };
+
+      try {
+        this.client.dispatch(
+          { origin: this.origin, path: request.path, method: request.method, headers, body: request.body },
+          {
+            onConnect: (abort: (reason?: Error) => void) => {
+              abortRequest = abort;
+              if (signal.aborted) abort(abortReason(signal));
+            },
+            onHeaders: (statusCode: number, rawHeaders: Buffer[] | string[] | null, _resume: () => void, text: string) => {
+              if (statusCode < 200) return true; // 1xx interim responses: keep waiting for the real one
+              status = statusCode;
+              statusText = text ?? '';
+              responseHeaders = decodeRawHeaders(rawHeaders);
+              return true;
+            },
+            onData: (chunk: Buffer) => {
+              bodyBytes += chunk.length;
+              if (snippetBytes < SNIPPET_BYTES) {
+                const part = chunk.subarray(0, SNIPPET_BYTES - snippetBytes);
+                snippet.push(part);
+                snippetBytes += part.length;
+              }
+              if (bodyBytes > this.limits.maxBodyBytes) {
+                // Enough: the status and headers are what matter. Stop reading an endless body.
+                truncated = true;
+                finishOk();
+                abortRequest?.(Object.assign(new Error('body limit reached'), { code: 'BODY_LIMIT' }));
+                return false;
+              }
+              return true;
+            },
+            onComplete: () => finishOk(),
+            onError: (error: Error) => {
+              if (truncated) return;
+              finishError(error);
+            },
+          } as never,
+        );
+      } catch (error) {
+        finishError(error);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.pending?.destroy();
+    await this.client.destroy().catch(() => undefined);
+  }
+}

@@ -1,0 +1,137 @@
+// Reads what an ActiveSync OPTIONS response says about the server: which product and build
+// (from MS-Server-ActiveSync, or other Exchange headers when that is missing), the protocol
+// versions and the commands it offers. Pure functions over header lists.
+import type { ServerIdentity, ServerProduct } from './runModel';
+
+export type HeaderList = ReadonlyArray<readonly [string, string]>;
+
+/** All values of a header, case-insensitive, in order. */
+export function headerValues(headers: HeaderList, name: string): string[] {
+  const lower = name.toLowerCase();
+  return headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
+}
+
+export function headerValue(headers: HeaderList, name: string): string | undefined {
+  return headerValues(headers, name)[0];
+}
+
+const PRODUCT_NAMES: Record<ServerProduct, string> = {
+  exchange2003: 'Exchange Server 2003',
+  exchange2007: 'Exchange Server 2007',
+  exchange2010: 'Exchange Server 2010',
+  exchange2013: 'Exchange Server 2013',
+  exchange2016: 'Exchange Server 2016',
+  exchange2019: 'Exchange Server 2019',
+  exchangeOnline: 'Exchange Online (Office 365)',
+  zpush: 'Z-Push (open-source ActiveSync server)',
+  unknown: 'unknown ActiveSync server',
+};
+
+export function productName(product: ServerProduct): string {
+  return PRODUCT_NAMES[product];
+}
+
+/** Maps an Exchange build ("14.00.0536.000", "15.1", "15.20", "6.5.7638.1") to a product. */
+export function productFromBuild(build: string): ServerProduct {
+  const m = /^\s*(\d+)\.(\d+)/.exec(build);
+  if (!m) return 'unknown';
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  if (major === 6 && minor === 5) return 'exchange2003';
+  if (major === 8) return 'exchange2007';
+  if (major === 14) return 'exchange2010';
+  if (major === 15) {
+    if (minor >= 20) return 'exchangeOnline'; // "15.20": the service's own build line
+    if (minor === 0) return 'exchange2013';
+    if (minor === 1) return 'exchange2016';
+    if (minor === 2) return 'exchange2019';
+  }
+  return 'unknown';
+}
+
+function looksLikeZPush(headers: HeaderList): boolean {
+  const powered = headerValues(headers, 'x-powered-by').join(' ');
+  const challenges = headerValues(headers, 'www-authenticate').join(' ');
+  const server = headerValue(headers, 'server') ?? '';
+  return /php/i.test(powered) || /zpush|z-push/i.test(challenges) || /z-push/i.test(powered) || (/apache|nginx/i.test(server) && !/microsoft/i.test(server));
+}
+
+function isExchangeOnlineBackEnd(headers: HeaderList): boolean {
+  const target = headerValue(headers, 'x-calculatedbetarget') ?? headerValue(headers, 'x-beserver') ?? '';
+  return /\.prod\.outlook\.com$/i.test(target.trim()) || /\.outlook\.com$/i.test(target.trim());
+}
+
+/** Identifies the server from any response's headers; undefined when nothing says. */
+export function identifyServer(headers: HeaderList): ServerIdentity | undefined {
+  const eas = headerValue(headers, 'ms-server-activesync')?.trim();
+  if (eas) {
+    let product = productFromBuild(eas);
+    if (looksLikeZPush(headers) && (product === 'exchange2010' || product === 'exchange2003' || product === 'unknown')) product = 'zpush';
+    if (isExchangeOnlineBackEnd(headers) && product !== 'zpush') product = 'exchangeOnline';
+    return { product, productName: productName(product), build: eas, source: 'MS-Server-ActiveSync' };
+  }
+  for (const name of ['x-owa-version', 'x-ews-version']) {
+    const v = headerValue(headers, name)?.trim();
+    if (v) {
+      const product = isExchangeOnlineBackEnd(headers) ? 'exchangeOnline' : productFromBuild(v);
+      return { product, productName: productName(product), build: v, source: name === 'x-owa-version' ? 'X-OWA-Version' : 'X-EWS-Version' };
+    }
+  }
+  if (isExchangeOnlineBackEnd(headers)) {
+    return { product: 'exchangeOnline', productName: productName('exchangeOnline'), build: '', source: 'X-CalculatedBETarget' };
+  }
+  return undefined;
+}
+
+export function parseList(value: string | undefined): string[] {
+  if (!value) return [];
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0)
+    .slice(0, 200);
+}
+
+/** A client like the Remote Connectivity Analyzer needs 2.5, or 12.0 or later. */
+export function hasUsableProtocolVersion(versions: readonly string[]): boolean {
+  return versions.some((v) => {
+    const n = Number(v);
+    return v === '2.5' || (Number.isFinite(n) && n >= 12);
+  });
+}
+
+export const ESSENTIAL_COMMANDS = ['Provision', 'FolderSync', 'Sync'] as const;
+
+export function missingEssentialCommands(commands: readonly string[]): string[] {
+  const have = new Set(commands.map((c) => c.toLowerCase()));
+  return ESSENTIAL_COMMANDS.filter((c) => !have.has(c.toLowerCase()));
+}
+
+/** Exchange's diagnostic headers worth keeping as evidence. */
+export const DIAGNOSTIC_HEADERS = [
+  'x-feserver',
+  'x-beserver',
+  'x-calculatedbetarget',
+  'x-backendhttpstatus',
+  'x-proxy-backendserverstatus',
+  'x-diaginfo',
+  'x-ms-diagnostics',
+  'x-ms-backoffduration',
+  'x-ms-credentials-expire',
+  'x-ms-credential-service-url',
+  'x-ms-location',
+  'x-owa-version',
+  'x-mailboxguid',
+  'x-powered-by',
+  'x-aspnet-version',
+  'server',
+  'request-id',
+  'x-rum-validated',
+  'retry-after',
+  'via',
+];
+
+export function pickDiagnosticHeaders(headers: HeaderList): Array<[string, string]> {
+  const wanted = new Set(DIAGNOSTIC_HEADERS);
+  return headers.filter(([n]) => wanted.has(n.toLowerCase())).map(([n, v]) => [n, v] as [string, string]);
+}

@@ -1,0 +1,253 @@
+// Step 4: the TLS handshake and the certificate, judged the way a device would judge it:
+// protocol and cipher, subject, SANs, issuer, validity and days left, whether the name
+// matches, and whether the chain is trusted (system store plus an optional extra CA). The
+// handshake itself never rejects, so a bad certificate is reported in full rather than as a
+// bare error; "ignore trust" turns trust failures into warnings, never into silence.
+import type { Socket } from 'node:net';
+import * as tls from 'node:tls';
+import { isIP } from 'node:net';
+import { abortReason } from './abortable';
+import type { CertificateInfo, FailureCategory, ProbeStep } from './runModel';
+import { StepBuilder } from './stepBuilder';
+
+const EXPIRY_WARNING_DAYS = 30;
+const contextCache = new Map<string, tls.SecureContext>();
+
+/** A secure context trusting the default store plus `extraCaPem`; cached because building it parses every root. */
+export function secureContextFor(extraCaPem: string | undefined): tls.SecureContext | undefined {
+  if (!extraCaPem) return undefined;
+  let context = contextCache.get(extraCaPem);
+  if (!context) {
+    const system = (tls as unknown as { getCACertificates?: (kind: string) => string[] }).getCACertificates;
+    const roots = system ? [...new Set([...system('default'), ...safeList(() => system('system'))])] : [...tls.rootCertificates];
+    context = tls.createSecureContext({ ca: [...roots, extraCaPem] });
+    if (contextCache.size > 16) contextCache.clear();
+    contextCache.set(extraCaPem, context);
+  }
+  return context;
+}
+
+function safeList(f: () => string[]): string[] {
+  try {
+    return f();
+  } catch {
+    return [];
+  }
+}
+
+export interface TlsConnectOptions {
+  host: string;
+  timeoutMs: number;
+  signal: AbortSignal;
+  extraCaPem?: string;
+  /** Allow TLS 1.0/1.1 and weak ciphers: only used to learn what an old server speaks. */
+  legacy?: boolean;
+}
+
+/** Wraps a connected TCP socket in TLS. Never rejects on certificate problems: the caller judges. */
+export function tlsHandshake(socket: Socket, options: TlsConnectOptions): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    if (options.signal.aborted) {
+      socket.destroy();
+      return reject(abortReason(options.signal));
+    }
+    const tlsSocket = tls.connect({
+      socket,
+      servername: isIP(options.host) ? undefined : options.host,
+      ALPNProtocols: ['http/1.1'],
+      rejectUnauthorized: false,
+      secureContext: options.legacy ? undefined : secureContextFor(options.extraCaPem),
+      ...(options.legacy ? { minVersion: 'TLSv1' as const, ciphers: 'DEFAULT@SECLEVEL=0' } : {}),
+    });
+    const timer = setTimeout(() => fail(Object.assign(new Error(`The TLS handshake did not finish within ${options.timeoutMs} ms.`), { code: 'ETLSTIMEOUT' })), options.timeoutMs);
+    const onAbort = () => fail(abortReason(options.signal));
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    const cleanup = () => {
+      clearTimeout(timer);
+      options.signal.removeEventListener('abort', onAbort);
+      tlsSocket.removeListener('error', fail);
+    };
+    function fail(error: Error) {
+      cleanup();
+      tlsSocket.destroy();
+      socket.destroy();
+      reject(error);
+    }
+    tlsSocket.once('secureConnect', () => {
+      cleanup();
+      resolve(tlsSocket);
+    });
+    tlsSocket.once('error', fail);
+  });
+}
+
+function nameString(name: tls.Certificate | undefined): string {
+  if (!name) return '';
+  return Object.entries(name)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+    .join(', ');
+}
+
+export function describeCertificate(tlsSocket: tls.TLSSocket): CertificateInfo | undefined {
+  const leaf = tlsSocket.getPeerCertificate(true);
+  if (!leaf || !leaf.raw) return undefined;
+  const chain: string[] = [];
+  let current: tls.DetailedPeerCertificate | undefined = leaf;
+  const seen = new Set<string>();
+  while (current && current.raw && !seen.has(current.fingerprint256) && chain.length < 10) {
+    seen.add(current.fingerprint256);
+    chain.push(nameString(current.subject));
+    current = current.issuerCertificate;
+  }
+  const validTo = new Date(leaf.valid_to);
+  const sans = (leaf.subjectaltname ?? '')
+    .split(/,\s*/)
+    .filter(Boolean)
+    .map((s) => s.replace(/^IP Address:/, 'IP:'));
+  return {
+    subject: nameString(leaf.subject),
+    issuer: nameString(leaf.issuer),
+    subjectAltNames: sans,
+    validFrom: new Date(leaf.valid_from).toISOString(),
+    validTo: validTo.toISOString(),
+    daysToExpiry: Math.floor((validTo.getTime() - Date.now()) / 86_400_000),
+    fingerprint256: leaf.fingerprint256,
+    serialNumber: leaf.serialNumber,
+    selfSigned: nameString(leaf.subject) === nameString(leaf.issuer),
+    chainSubjects: chain,
+  };
+}
+
+function trustCategory(code: string | undefined, cert: CertificateInfo | undefined): FailureCategory | undefined {
+  switch (code) {
+    case undefined:
+    case null:
+    case 'ERR_TLS_CERT_ALTNAME_INVALID': // the name check is reported on its own
+      return undefined;
+    case 'CERT_HAS_EXPIRED':
+      return 'tls.expired';
+    case 'CERT_NOT_YET_VALID':
+      return 'tls.notYetValid';
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      return 'tls.selfSigned';
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+      return 'tls.missingIntermediate';
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+      // Only the leaf came: the server forgot its intermediate. A longer chain: an unknown root.
+      return cert && cert.chainSubjects.length <= 1 ? 'tls.missingIntermediate' : 'tls.untrusted';
+    default:
+      return 'tls.untrusted';
+  }
+}
+
+const TRUST_MESSAGES: Partial<Record<FailureCategory, string>> = {
+  'tls.expired': 'The certificate has expired.',
+  'tls.notYetValid': 'The certificate is not valid yet (check the server clock and the certificate dates).',
+  'tls.selfSigned': 'The certificate is self-signed: no device will trust it unless it is installed on each one.',
+  'tls.missingIntermediate': 'The chain cannot be built: the server does not send its intermediate certificate.',
+  'tls.untrusted': 'The certificate chain ends at an authority that is not trusted.',
+  'tls.nameMismatch': 'The certificate does not cover the host name.',
+};
+
+const OLD_PROTOCOL_CODES = new Set([
+  'ERR_SSL_UNSUPPORTED_PROTOCOL',
+  'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
+  'ERR_SSL_NO_PROTOCOLS_AVAILABLE',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_VERSION_TOO_LOW',
+  'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+]);
+
+export interface TlsStepResult {
+  step: ProbeStep;
+  socket?: tls.TLSSocket;
+  /** True when the run may go on (passed, or a trust problem the user chose to ignore). */
+  usable: boolean;
+}
+
+export async function tlsStep(
+  socket: Socket,
+  options: TlsConnectOptions & { ignoreTrust: boolean; reconnect: () => Promise<Socket> },
+): Promise<TlsStepResult> {
+  const b = new StepBuilder('tls', `Negotiate TLS with ${options.host} and check its certificate`);
+  let tlsSocket: tls.TLSSocket;
+  try {
+    tlsSocket = await tlsHandshake(socket, options);
+  } catch (error) {
+    if ((error as { name?: string }).name === 'RunAbortedError') throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+    b.evidence.tlsErrorCode = code;
+    b.detail('Error', `${code}: ${(error as Error).message}`);
+    if (code === 'ETLSTIMEOUT') {
+      return { step: b.finish('failed', `The server accepted the connection but never completed the TLS handshake (${options.timeoutMs} ms).`, { category: 'tls.handshakeTimeout' }), usable: false };
+    }
+    if (OLD_PROTOCOL_CODES.has(code) || /protocol|version/i.test((error as Error).message)) {
+      const legacy = await probeLegacyProtocol(options);
+      if (legacy) {
+        b.evidence.tlsProtocol = legacy;
+        b.detail('Server offers', legacy);
+        return { step: b.finish('failed', `The server only speaks ${legacy}, which current devices and this tool refuse (TLS 1.2 or later is needed).`, { category: 'tls.oldProtocol' }), usable: false };
+      }
+    }
+    return { step: b.finish('failed', `The TLS handshake failed: ${(error as Error).message}`, { category: 'tls.handshakeFailed' }), usable: false };
+  }
+
+  const protocol = tlsSocket.getProtocol() ?? 'unknown';
+  const cipher = tlsSocket.getCipher();
+  const cert = describeCertificate(tlsSocket);
+  b.evidence.tlsProtocol = protocol;
+  b.evidence.tlsCipher = cipher?.name;
+  b.evidence.certificate = cert;
+  b.detail('Protocol', protocol).detail('Cipher', cipher?.name);
+  if (cert) {
+    b.detail('Subject', cert.subject)
+      .detail('Alternative names', cert.subjectAltNames.join(', ') || 'none')
+      .detail('Issuer', cert.issuer)
+      .detail('Valid from', cert.validFrom)
+      .detail('Valid until', cert.validTo)
+      .detail('Days to expiry', cert.daysToExpiry)
+      .detail('Chain sent', cert.chainSubjects.join(' → '))
+      .detail('SHA-256 fingerprint', cert.fingerprint256);
+  }
+
+  const problems: Array<{ category: FailureCategory; message: string }> = [];
+  const code = tlsSocket.authorizationError ? String((tlsSocket.authorizationError as NodeJS.ErrnoException).code ?? tlsSocket.authorizationError) : undefined;
+  if (code) b.evidence.tlsErrorCode = code;
+  const trust = tlsSocket.authorized ? undefined : trustCategory(code, cert);
+  if (trust) problems.push({ category: trust, message: TRUST_MESSAGES[trust] ?? `The certificate is not trusted (${code}).` });
+  const peer = tlsSocket.getPeerCertificate();
+  const nameError = peer && peer.raw ? tls.checkServerIdentity(options.host, peer) : undefined;
+  if (nameError) problems.push({ category: 'tls.nameMismatch', message: `The certificate does not cover ${options.host}: it names ${cert?.subjectAltNames.join(', ') || cert?.subject || 'other hosts'}.` });
+  b.detail('Name matches', nameError ? 'no' : 'yes').detail('Chain trusted', trust ? `no (${code})` : 'yes');
+
+  if (problems.length > 0) {
+    const summary = problems.map((p) => p.message).join(' ');
+    if (options.ignoreTrust) {
+      b.evidence.trustIgnored = true;
+      b.detail('Trust check', 'ignored at the user\'s request');
+      return { step: b.finish('warning', `${summary} Continuing because certificate trust is ignored for this run; devices will not ignore it.`, { category: problems[0].category }), socket: tlsSocket, usable: true };
+    }
+    tlsSocket.destroy();
+    return { step: b.finish('failed', summary, { category: problems[0].category }), usable: false };
+  }
+  if (cert && cert.daysToExpiry < EXPIRY_WARNING_DAYS) {
+    return { step: b.finish('warning', `TLS is fine, but the certificate expires in ${cert.daysToExpiry} days.`, { category: 'tls.expiresSoon' }), socket: tlsSocket, usable: true };
+  }
+  return { step: b.finish('passed', `${protocol} with a trusted certificate for ${options.host}, valid for ${cert?.daysToExpiry ?? '?'} more days.`), socket: tlsSocket, usable: true };
+}
+
+/** A second handshake that accepts old protocols, only to name what the server speaks. */
+async function probeLegacyProtocol(options: TlsStepResultOptions): Promise<string | undefined> {
+  try {
+    const socket = await options.reconnect();
+    const legacy = await tlsHandshake(socket, { ...options, legacy: true });
+    const protocol = legacy.getProtocol() ?? undefined;
+    legacy.destroy();
+    return protocol && protocol !== 'TLSv1.2' && protocol !== 'TLSv1.3' ? protocol : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+type TlsStepResultOptions = TlsConnectOptions & { reconnect: () => Promise<Socket> };
