@@ -1,2 +1,68 @@
-// PLACEHOLDER: replaced by its owner.
-console.log('cli');
+// The activesync-doctor command line: probe, lab, demo. Usage errors exit 2 with one clear
+// line; failures of the server under test exit 1 with the report; nothing shows a stack trace
+// unless ACTIVESYNC_DOCTOR_DEBUG is set.
+import { ENGINE_VERSION } from '../common/engineVersion';
+import { terminalSafe } from '../common/textSafety';
+import { UsageError } from './cliArgs';
+import type { CliIo } from './cliIo';
+import { demoCommand } from './demoCommand';
+import { LAB_USAGE, labCommand } from './labCommand';
+import { PROBE_USAGE, probeCommand } from './probeCommand';
+
+const USAGE = `activesync-doctor ${ENGINE_VERSION}: Exchange ActiveSync connectivity diagnosis
+
+Commands:
+  probe <url|host> [options]   run the connectivity test (see: activesync-doctor probe --help)
+  lab [--port N] [--list]      run the built-in lab of Exchange-like servers
+  demo                         probe two lab scenarios and explain them (what npm start runs)
+
+Examples:
+  activesync-doctor probe mail.contoso.com --user user@contoso.com
+  echo "$PASSWORD" | activesync-doctor probe mail.contoso.com --user 'CONTOSO\\jdoe' --password-stdin --json
+  activesync-doctor probe --lab coexistence-2003-basic-only`;
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (!command || command === '--help' || command === '-h' || command === 'help') {
+      io.stdout.write(`${USAGE}\n`);
+      return command ? 0 : 2;
+    }
+    if (command === '--version' || command === '-v') {
+      io.stdout.write(`${ENGINE_VERSION}\n`);
+      return 0;
+    }
+    const wantsHelp = rest.includes('--help') || rest.includes('-h');
+    switch (command) {
+      case 'probe':
+        if (wantsHelp) return void io.stdout.write(`${PROBE_USAGE}\n`), 0;
+        return await probeCommand(rest, io);
+      case 'lab':
+        if (wantsHelp) return void io.stdout.write(`${LAB_USAGE}\n`), 0;
+        return await labCommand(rest, io);
+      case 'demo':
+        return await demoCommand(io);
+      default:
+        throw new UsageError(`Unknown command "${command.slice(0, 40)}". Commands: probe, lab, demo (--help for more).`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`activesync-doctor: ${terminalSafe(error.message)}\n`);
+      return 2;
+    }
+    io.stderr.write(`activesync-doctor: unexpected error: ${terminalSafe((error as Error).message ?? String(error))}\n`);
+    if (io.env.ACTIVESYNC_DOCTOR_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    () => {
+      process.exitCode = 2;
+    },
+  );
+}

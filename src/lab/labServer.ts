@@ -1,2 +1,212 @@
-// PLACEHOLDER: replaced by its owner.
-export async function startLab(): Promise<void> {}
+// The embedded lab: one loopback HTTPS listener per scenario (each with its own certificate and
+// TCP behaviour), so the probe, the CLI, the extension, the tests and the benchmarks can run
+// against realistic Exchange answers with no Exchange at hand. It never writes to stdout: callers
+// print, and may watch requests through onRequest.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { certificateFor, labCertificates, type LabCertificates } from './labCertificates';
+import { createLabRequestHandler, type LabRequestInfo } from './labRequestHandler';
+import { LAB_SCENARIOS, type LabScenario } from './scenarios';
+import { TLS10_SERVER_OPTIONS, tls10Unavailable } from './legacyTlsSupport';
+
+export type { LabRequestInfo } from './labRequestHandler';
+export { formatLabListing } from './labListing';
+
+export const LAB_EAS_PATH = '/Microsoft-Server-ActiveSync';
+
+export interface LabEndpoint {
+  scenario: LabScenario;
+  port: number;
+  url: string;
+}
+
+export interface RunningLab {
+  /** Host name used in the URLs: 'localhost' (the certificates name it, plus 127.0.0.1 and ::1). */
+  host: string;
+  /** The lab CA in PEM, for a probe's extraCaPem. */
+  caPem: string;
+  /** caPem written to a temporary file (for the CLI's --ca); removed by close(). */
+  caFile: string;
+  endpoints: LabEndpoint[];
+  /** Scenarios left out because this runtime cannot play them (e.g. TLS 1.0), with the reason. */
+  unavailable: Array<{ scenario: LabScenario; reason: string }>;
+  /** The ActiveSync URL of a running scenario; throws for an id that is not running. */
+  urlFor(id: string): string;
+  /** Stops every listener and destroys open connections, including held-open silent ones. */
+  close(): Promise<void>;
+}
+
+export interface StartLabOptions {
+  /** Base port: scenario number i of LAB_SCENARIOS listens on port + i. 0 or undefined: ephemeral ports. */
+  port?: number;
+  /** Loopback address to listen on (default 127.0.0.1); the lab refuses anything else. */
+  host?: string;
+  /** Subset of scenario ids. Scenarios another one points at (451's redirect target) are added. */
+  scenarios?: string[];
+  /** Called after each answered HTTP request (never with a password). */
+  onRequest?(info: LabRequestInfo): void;
+}
+
+type AnyServer = net.Server;
+
+interface Listener {
+  servers: AnyServer[];
+  sockets: Set<net.Socket>;
+}
+
+export async function startLab(options: StartLabOptions = {}): Promise<RunningLab> {
+  const listenHost = options.host ?? '127.0.0.1';
+  if (!isLoopback(listenHost)) throw new Error(`The lab listens on loopback only; "${listenHost}" is not a loopback address.`);
+  const basePort = options.port ?? 0;
+  if (!Number.isInteger(basePort) || basePort < 0 || basePort + LAB_SCENARIOS.length > 65535) {
+    throw new Error(`Invalid lab base port: ${options.port}`);
+  }
+
+  const selected = selectScenarios(options.scenarios);
+  const certs = labCertificates();
+  const unavailable: RunningLab['unavailable'] = [];
+  const playable: LabScenario[] = [];
+  for (const scenario of selected) {
+    const reason = scenario.requires === 'tls10' ? await tls10Unavailable(certs.lab) : undefined;
+    if (reason) unavailable.push({ scenario, reason });
+    else playable.push(scenario);
+  }
+
+  const urlHost = listenHost === '127.0.0.1' || listenHost === 'localhost' || listenHost === '::1' ? 'localhost' : listenHost;
+  const urls = new Map<string, string>();
+  const urlFor = (id: string): string => {
+    const url = urls.get(id);
+    if (!url) throw new Error(`Lab scenario "${id}" is not running.`);
+    return url;
+  };
+
+  const listeners: Listener[] = [];
+  const endpoints: LabEndpoint[] = [];
+  const stopAll = () => Promise.all(listeners.map(stopListener)).then(() => undefined);
+  try {
+    for (const scenario of playable) {
+      const wanted = basePort === 0 ? 0 : basePort + LAB_SCENARIOS.indexOf(scenario);
+      const factory = serverFactory(scenario, certs, {
+        scenario,
+        get selfUrl() {
+          return urlFor(scenario.id);
+        },
+        urlFor,
+        onRequest: options.onRequest,
+      });
+      const listener = await listen(factory, listenHost, wanted);
+      listeners.push(listener);
+      const port = (listener.servers[0].address() as net.AddressInfo).port;
+      const url = `https://${urlHost}:${port}${LAB_EAS_PATH}`;
+      urls.set(scenario.id, url);
+      endpoints.push({ scenario, port, url });
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+
+  const caDir = mkdtempSync(join(tmpdir(), 'activesync-doctor-lab-'));
+  const caFile = join(caDir, 'lab-ca.pem');
+  writeFileSync(caFile, certs.caPem);
+
+  let closing: Promise<void> | undefined;
+  return {
+    host: urlHost,
+    caPem: certs.caPem,
+    caFile,
+    endpoints,
+    unavailable,
+    urlFor,
+    close() {
+      closing ??= stopAll().then(() => rmSync(caDir, { recursive: true, force: true }));
+      return closing;
+    },
+  };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (net.isIPv4(host) && host.startsWith('127.'));
+}
+
+function selectScenarios(ids: string[] | undefined): LabScenario[] {
+  if (!ids) return [...LAB_SCENARIOS];
+  const wanted = new Set<string>();
+  const add = (id: string) => {
+    const scenario = LAB_SCENARIOS.find((s) => s.id === id);
+    if (!scenario) throw new Error(`Unknown lab scenario "${id}". Known: ${LAB_SCENARIOS.map((s) => s.id).join(', ')}`);
+    if (wanted.has(id)) return;
+    wanted.add(id);
+    if (scenario.redirectTo) add(scenario.redirectTo);
+  };
+  ids.forEach(add);
+  return LAB_SCENARIOS.filter((s) => wanted.has(s.id));
+}
+
+/** Makes a fresh server for a scenario (called once per address family the lab listens on). */
+function serverFactory(scenario: LabScenario, certs: LabCertificates, context: Parameters<typeof createLabRequestHandler>[0]): () => AnyServer {
+  if (scenario.transport === 'silent') {
+    // Accepts the connection and never writes: the client's TLS handshake waits forever.
+    return () => net.createServer((socket) => socket.on('error', () => undefined));
+  }
+  const cert = certificateFor(certs, scenario.tls);
+  const tlsOptions = scenario.tls === 'tls10Only' ? TLS10_SERVER_OPTIONS : {};
+  const handler = createLabRequestHandler(context);
+  return () => {
+    const server = https.createServer({ key: cert.keyPem, cert: cert.certPem, ...tlsOptions }, handler);
+    // A refused handshake (expired certificate, TLS 1.0 only…) is the scenario working, not an error.
+    server.on('tlsClientError', () => undefined);
+    return server;
+  };
+}
+
+async function listen(factory: () => AnyServer, host: string, port: number): Promise<Listener> {
+  const listener: Listener = { servers: [], sockets: new Set() };
+  const track = (server: AnyServer) => {
+    server.on('connection', (socket: net.Socket) => {
+      listener.sockets.add(socket);
+      socket.on('close', () => listener.sockets.delete(socket));
+    });
+    listener.servers.push(server);
+  };
+  const primaryHost = host === 'localhost' ? '127.0.0.1' : host;
+  const primary = factory();
+  track(primary);
+  await bind(primary, primaryHost, port);
+  // 'localhost' may resolve to ::1 first (macOS, many desktops): listen there too on the same
+  // port when the machine has IPv6 loopback. Best effort: without it, 127.0.0.1 still serves.
+  if (primaryHost === '127.0.0.1') {
+    const secondary = factory();
+    const boundPort = (primary.address() as net.AddressInfo).port;
+    try {
+      await bind(secondary, '::1', boundPort);
+      track(secondary);
+    } catch {
+      secondary.close();
+    }
+  }
+  return listener;
+}
+
+function bind(server: AnyServer, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function stopListener(listener: Listener): Promise<void> {
+  const closed = listener.servers.map(
+    (server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+  );
+  for (const socket of listener.sockets) socket.destroy();
+  listener.sockets.clear();
+  return Promise.all(closed).then(() => undefined);
+}

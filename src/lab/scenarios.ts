@@ -1,2 +1,279 @@
-// PLACEHOLDER: replaced by its owner.
-export const LAB_SCENARIOS: unknown[] = [];
+// The lab's scenarios: one simulated server each, with what a correct probe run against it must
+// report. Ids are stable: tests, the CLI (`lab --list`) and the VS Code lab command use them.
+// Lab accounts are fake (see labAccounts.ts): CONTOSO\labuser or labuser@contoso.example, and the
+// Office 365 style labuser@contoso.onmicrosoft.example, all with the password Lab-Passw0rd!.
+import type { FailureCategory, StepId } from '../probe/runModel';
+import { LAB_CLOUD_UPN, LAB_DOWN_LEVEL, LAB_PASSWORD, LAB_UPN, LAB_USER, type LabAccountKind } from './labAccounts';
+import type { ServerProfileId } from './exchangeResponses';
+
+/** Which certificate (and TLS version) the scenario's listener presents. */
+export type LabTlsMode = 'lab' | 'selfSigned' | 'expired' | 'wrongName' | 'tls10Only';
+
+/** How the Microsoft-Server-ActiveSync directory treats requests, beyond the server's identity. */
+export type EasBehaviour =
+  /** Anonymous → 401, right credentials → 200 with the MS-AS headers. */
+  | { kind: 'healthy' }
+  /** Anonymous OPTIONS already answers 200 with the MS-AS headers (authentication switched off). */
+  | { kind: 'anonymousAllowed' }
+  /** 401 even for the right password: the front end cannot pass the request on to the back end. */
+  | { kind: 'backEndRejects' }
+  /** Basic is retired: every request gets a 401 that offers only Bearer. */
+  | { kind: 'bearerOnly' }
+  /** Authenticated OPTIONS answers this status (anonymous still gets 401). */
+  | { kind: 'status'; status: 403 | 449 | 451 | 456 | 457 | 500 | 503 }
+  /** Authenticated 200 but the MS-AS headers never arrive. */
+  | { kind: 'headersStripped' }
+  /** No such virtual directory: 404 whoever asks. */
+  | { kind: 'notFound' };
+
+export interface LabScenario {
+  id: string;
+  title: string;
+  /** What a real administrator would see, in one or two sentences. */
+  description: string;
+  /** What a run against this scenario should use. For wrong-password and office365-needs-upn they are deliberately wrong. */
+  credentials: { userName: string; password: string };
+  expected: {
+    outcome: 'passed' | 'warning' | 'failed';
+    /** The first top-level step that fails (undefined unless the outcome is 'failed'). */
+    failedStep?: StepId;
+    /** For a 'warning' outcome: the first step that warns. */
+    warningStep?: StepId;
+    /** The failure category of that step. */
+    category?: FailureCategory;
+  };
+  tls: LabTlsMode;
+  /** 'silent' accepts TCP connections and never sends a byte (no TLS handshake either). */
+  transport: 'https' | 'silent';
+  /** Whose headers the answers carry. */
+  server: ServerProfileId;
+  /** Whose names the server accepts. */
+  accounts: LabAccountKind;
+  eas: EasBehaviour;
+  /** Exchange identity shown on EWS/Autodiscover when it differs from the ActiveSync answers (coexistence). */
+  crossCheckServer?: ServerProfileId;
+  /** For 451: the scenario whose URL goes in X-MS-Location (started along with this one). */
+  redirectTo?: string;
+  /** Needs a platform capability the lab checks at start (TLS 1.0 in Node's OpenSSL). */
+  requires?: 'tls10';
+}
+
+const ON_PREM = { userName: LAB_UPN, password: LAB_PASSWORD };
+const PASSED = { outcome: 'passed' } as const;
+
+function failsAt(failedStep: StepId, category: FailureCategory): LabScenario['expected'] {
+  return { outcome: 'failed', failedStep, category };
+}
+
+function healthy2016(
+  id: string,
+  title: string,
+  description: string,
+  overrides: Partial<LabScenario> & Pick<LabScenario, 'expected'>,
+): LabScenario {
+  return {
+    id,
+    title,
+    description,
+    credentials: ON_PREM,
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchange2016',
+    accounts: 'onPremises',
+    eas: { kind: 'healthy' },
+    ...overrides,
+  };
+}
+
+export const LAB_SCENARIOS: readonly LabScenario[] = [
+  {
+    id: 'exchange2010-healthy',
+    title: 'Exchange 2010, healthy',
+    description: 'Exchange 2010 on IIS 7 answering exactly like the protocol documentation example: 401 offering Negotiate, NTLM and Basic, then 200 with protocol versions up to 14.0.',
+    credentials: { userName: LAB_DOWN_LEVEL, password: LAB_PASSWORD },
+    expected: PASSED,
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchange2010',
+    accounts: 'onPremises',
+    eas: { kind: 'healthy' },
+  },
+  healthy2016('exchange2016-healthy', 'Exchange 2016, healthy', 'Exchange 2016 on IIS 10 with front-end/back-end diagnostic headers and protocol versions up to 16.1.', {
+    expected: PASSED,
+  }),
+  {
+    id: 'exchange2003-healthy',
+    title: 'Exchange 2003 SP2, healthy',
+    description: 'A standalone Exchange 2003 SP2 server on IIS 6 (build 6.5.7638.1) offering protocol versions 1.0 to 2.5; no EWS or Autodiscover exists on this generation.',
+    credentials: { userName: LAB_DOWN_LEVEL, password: LAB_PASSWORD },
+    expected: PASSED,
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchange2003',
+    accounts: 'onPremises',
+    eas: { kind: 'healthy' },
+  },
+  {
+    id: 'exchange2019-healthy',
+    title: 'Exchange 2019, healthy',
+    description: 'Exchange 2019 CU14 with hybrid modern auth: the 401 offers Bearer and Basic, Basic with the right password gets 200 with versions up to 16.1.',
+    credentials: ON_PREM,
+    expected: PASSED,
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchange2019',
+    accounts: 'onPremises',
+    eas: { kind: 'healthy' },
+  },
+  {
+    id: 'zpush-healthy',
+    title: 'Z-Push, healthy',
+    description: 'The open-source Z-Push server: 401 with realm "ZPush", then a chunked empty 200 announcing build 14.0 and versions 12.0 to 14.0.',
+    credentials: { userName: LAB_USER, password: LAB_PASSWORD },
+    expected: PASSED,
+    tls: 'lab',
+    transport: 'https',
+    server: 'zpush',
+    accounts: 'onPremises',
+    eas: { kind: 'healthy' },
+  },
+  // Modelled, not captured: no public capture of this 401 exists. The front end's identity
+  // (IIS 7.5, X-OWA-Version 14.3.x on EWS) and its challenges follow the captured IIS 7 401.
+  {
+    id: 'coexistence-2003-basic-only',
+    title: 'Exchange 2010 in front of an Exchange 2003 mailbox (Basic only on the back end)',
+    description: 'The classic OPTIONS 401: the 2010 Client Access server cannot hand the request to the 2003 back end, whose ActiveSync directory allows only Basic, so even the right password gets 401 while EWS and Autodiscover accept it.',
+    credentials: { userName: LAB_DOWN_LEVEL, password: LAB_PASSWORD },
+    expected: failsAt('optionsAuthenticated', 'http.401'),
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchange2010sp3',
+    accounts: 'onPremises',
+    eas: { kind: 'backEndRejects' },
+    crossCheckServer: 'exchange2010sp3',
+  },
+  {
+    id: 'office365-needs-upn',
+    title: 'Office 365: bare user name instead of the UPN',
+    description: 'An Exchange Online style endpoint that only knows the full UPN (labuser@contoso.onmicrosoft.example); the suggested bare user name gets 401, the UPN with the same password gets 200.',
+    credentials: { userName: LAB_USER, password: LAB_PASSWORD },
+    expected: failsAt('optionsAuthenticated', 'http.401'),
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchangeOnline',
+    accounts: 'office365',
+    eas: { kind: 'healthy' },
+  },
+  {
+    id: 'exchange-online-bearer-only',
+    title: 'Exchange Online: Basic authentication retired',
+    description: 'The 401 offers only an OAuth Bearer challenge, so no user name and password can work; the client needs modern authentication.',
+    credentials: { userName: LAB_CLOUD_UPN, password: LAB_PASSWORD },
+    // A correct probe sees no scheme it can use in the anonymous 401 (Bearer only).
+    expected: failsAt('optionsAnonymous', 'http.schemeNotOffered'),
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchangeOnline',
+    accounts: 'office365',
+    eas: { kind: 'bearerOnly' },
+  },
+  healthy2016('wrong-password', 'Wrong password', 'A healthy Exchange 2016 server; the suggested password is wrong, so the authenticated OPTIONS gets 401 (the right one is Lab-Passw0rd!).', {
+    credentials: { userName: LAB_UPN, password: 'Wrong-Passw0rd!' },
+    expected: failsAt('optionsAuthenticated', 'http.401'),
+  }),
+  healthy2016('anonymous-access', 'Anonymous access allowed', 'The ActiveSync directory has anonymous access switched on: OPTIONS without credentials already gets 200 with the MS-AS headers.', {
+    eas: { kind: 'anonymousAllowed' },
+    expected: { outcome: 'warning', warningStep: 'optionsAnonymous', category: 'http.anonymousAccess' },
+  }),
+  healthy2016('status-403', 'HTTP 403 Forbidden', 'The credentials are right but the mailbox is not enabled for ActiveSync: the authenticated OPTIONS gets 403.', {
+    eas: { kind: 'status', status: 403 },
+    expected: failsAt('optionsAuthenticated', 'http.403'),
+  }),
+  {
+    id: 'status-404-not-eas',
+    title: 'HTTP 404: not an ActiveSync server',
+    description: 'The host is a plain IIS web site without the Microsoft-Server-ActiveSync virtual directory: every request gets 404.',
+    credentials: ON_PREM,
+    expected: failsAt('optionsAnonymous', 'http.404'),
+    tls: 'lab',
+    transport: 'https',
+    server: 'plainIis',
+    accounts: 'onPremises',
+    eas: { kind: 'notFound' },
+  },
+  healthy2016('status-449', 'HTTP 449: provisioning required', 'The server asks the device to send a Provision command first, answering the authenticated OPTIONS with 449.', {
+    eas: { kind: 'status', status: 449 },
+    expected: failsAt('optionsAuthenticated', 'http.449'),
+  }),
+  healthy2016('status-451-redirect', 'HTTP 451: mailbox lives elsewhere', 'The authenticated OPTIONS gets 451 with X-MS-Location naming another, healthy server (the exchange2016-healthy scenario).', {
+    eas: { kind: 'status', status: 451 },
+    redirectTo: 'exchange2016-healthy',
+    expected: { outcome: 'warning', warningStep: 'optionsAuthenticated', category: 'http.451' },
+  }),
+  healthy2016('status-456', 'HTTP 456: account blocked', 'The credentials are right but the account is blocked for ActiveSync: the authenticated OPTIONS gets 456.', {
+    eas: { kind: 'status', status: 456 },
+    expected: failsAt('optionsAuthenticated', 'http.456'),
+  }),
+  healthy2016('status-457', 'HTTP 457: password expired', 'The password has expired: the authenticated OPTIONS gets 457 with X-MS-Credential-Service-Url naming the password change site.', {
+    eas: { kind: 'status', status: 457 },
+    expected: failsAt('optionsAuthenticated', 'http.457'),
+  }),
+  healthy2016('status-500', 'HTTP 500: server error', 'The authenticated OPTIONS gets 500 Internal Server Error.', {
+    eas: { kind: 'status', status: 500 },
+    expected: failsAt('optionsAuthenticated', 'http.500'),
+  }),
+  healthy2016('status-503', 'HTTP 503: service unavailable', 'The mailbox database is offline: the authenticated OPTIONS gets 503 with Retry-After: 120.', {
+    eas: { kind: 'status', status: 503 },
+    expected: failsAt('optionsAuthenticated', 'http.503'),
+  }),
+  healthy2016('proxy-stripped-headers', 'Reverse proxy strips the MS-AS headers', 'An nginx reverse proxy in front of Exchange passes the 200 on but drops MS-Server-ActiveSync, MS-ASProtocolVersions and MS-ASProtocolCommands.', {
+    server: 'reverseProxy',
+    eas: { kind: 'headersStripped' },
+    expected: failsAt('optionsAuthenticated', 'eas.missingHeaders'),
+  }),
+  {
+    id: 'versions-too-old',
+    title: 'Only protocol versions 1.0 and 2.0',
+    description: 'An Exchange 2003 server before SP1 offering only protocol versions 1.0 and 2.0, neither of which current clients speak.',
+    credentials: { userName: LAB_DOWN_LEVEL, password: LAB_PASSWORD },
+    expected: failsAt('optionsAuthenticated', 'eas.noUsableVersion'),
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchange2003rtm',
+    accounts: 'onPremises',
+    eas: { kind: 'healthy' },
+  },
+  healthy2016('tls-self-signed', 'Self-signed certificate', 'The server presents the self-signed certificate Exchange creates at setup instead of one from a trusted authority.', {
+    tls: 'selfSigned',
+    expected: failsAt('tls', 'tls.selfSigned'),
+  }),
+  healthy2016('tls-expired', 'Expired certificate', 'The certificate was issued by the lab CA but its validity ended in the past.', {
+    tls: 'expired',
+    expected: failsAt('tls', 'tls.expired'),
+  }),
+  healthy2016('tls-wrong-name', 'Certificate for another name', 'The certificate is trusted but issued for mail.wrong-name.example, not the host the client connects to.', {
+    tls: 'wrongName',
+    expected: failsAt('tls', 'tls.nameMismatch'),
+  }),
+  {
+    id: 'tls10-only',
+    title: 'Only TLS 1.0',
+    description: 'An old Exchange 2010 server that only speaks TLS 1.0, which current clients refuse.',
+    credentials: { userName: LAB_DOWN_LEVEL, password: LAB_PASSWORD },
+    expected: failsAt('tls', 'tls.oldProtocol'),
+    tls: 'tls10Only',
+    transport: 'https',
+    server: 'exchange2010',
+    accounts: 'onPremises',
+    eas: { kind: 'healthy' },
+    requires: 'tls10',
+  },
+  healthy2016('silent', 'Silent server', 'Something accepts the TCP connection but never answers, not even the TLS handshake (a dead load balancer pool or a firewall that swallows traffic).', {
+    transport: 'silent',
+    expected: failsAt('tls', 'tls.handshakeTimeout'),
+  }),
+];
+
+export function findScenario(id: string): LabScenario | undefined {
+  return LAB_SCENARIOS.find((s) => s.id === id);
+}

@@ -1,0 +1,51 @@
+// The CLI's human output: the step tree with ✓ ✗ ! – marks and milliseconds, the details of
+// steps that need attention, then the diagnosis. Every string that came from a server or the
+// user goes through terminalSafe, so no escape sequence reaches the admin's terminal.
+import { terminalSafe } from '../common/textSafety';
+import type { Diagnosis } from '../diagnosis/diagnosisModel';
+import { renderDiagnosisText } from '../diagnosis/diagnosisText';
+import type { ProbeRun, ProbeStep } from '../probe/runModel';
+import { markFor, type Style } from './terminalStyle';
+
+export interface ReportOptions {
+  style: Style;
+  width: number;
+  /** Show details of every step, not only of failed and warning ones. */
+  verbose: boolean;
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+function stepLines(step: ProbeStep, depth: number, o: ReportOptions, out: string[]): void {
+  const indent = '  '.repeat(depth + 1);
+  const title = terminalSafe(step.title);
+  const time = step.status === 'skipped' && step.durationMs === 0 ? '' : formatMs(step.durationMs);
+  const room = Math.max(10, o.width - indent.length - 2 - time.length - 1);
+  const shown = title.length > room ? `${title.slice(0, room - 1)}…` : title;
+  out.push(`${indent}${markFor(step.status, o.style)} ${shown}${' '.repeat(Math.max(1, room - shown.length + 1))}${o.style.dim(time)}`);
+  const attention = step.status === 'failed' || step.status === 'warning';
+  if (step.summary && step.summary !== step.title) out.push(`${indent}    ${attention ? terminalSafe(step.summary) : o.style.dim(terminalSafe(step.summary))}`);
+  if (attention || o.verbose) {
+    for (const d of step.details) out.push(`${indent}    ${o.style.dim(`${terminalSafe(d.label)}:`)} ${terminalSafe(d.value).slice(0, 400)}`);
+  }
+  if (depth === 0 || attention || o.verbose) for (const child of step.children) stepLines(child, depth + 1, o, out);
+}
+
+export function renderHumanReport(run: ProbeRun, diagnosis: Diagnosis | undefined, o: ReportOptions): string {
+  const out: string[] = [];
+  const who = run.userName ? ` as ${terminalSafe(run.userName)}` : ' (anonymous)';
+  const where = run.target.url || terminalSafe(run.target.input) || '(no server)';
+  out.push(o.style.bold(`ActiveSync connectivity test: ${terminalSafe(where)}${who}`));
+  if (run.labScenario) out.push(o.style.dim(`  built-in lab scenario: ${terminalSafe(run.labScenario)}`));
+  for (const step of run.steps) stepLines(step, 0, o, out);
+  const verdict = { passed: o.style.green('PASSED'), warning: o.style.yellow('PASSED WITH WARNINGS'), failed: o.style.red('FAILED'), cancelled: o.style.yellow('CANCELLED') }[run.outcome];
+  out.push('');
+  out.push(`Result: ${verdict} in ${formatMs(run.durationMs)}`);
+  if (diagnosis && (diagnosis.causes.length > 0 || run.outcome !== 'passed')) {
+    out.push('');
+    for (const line of renderDiagnosisText(diagnosis, { width: o.width })) out.push(terminalSafe(line));
+  }
+  return `${out.join('\n')}\n`;
+}

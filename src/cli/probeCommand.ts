@@ -1,0 +1,143 @@
+// `activesync-doctor probe <url|host>`: one connectivity test, printed for a person (step tree
+// and diagnosis), as JSON (the run and its diagnosis) or as Markdown (a change-ticket report).
+import { readFileSync } from 'node:fs';
+import { diagnose } from '../diagnosis/diagnose';
+import { renderRunMarkdown } from '../diagnosis/markdownReport';
+import type { RunningLab } from '../lab/labServer';
+import type { AuthMethod, ProbeRun } from '../probe/runModel';
+import { runProbe } from '../probe/probe';
+import type { ProbeOptions } from '../probe/probeOptions';
+import { flag, has, integerFlag, parseArgs, UsageError, type FlagSpec } from './cliArgs';
+import type { CliIo } from './cliIo';
+import { renderHumanReport } from './humanReport';
+import { resolvePassword } from './passwordSource';
+import { styleFor } from './terminalStyle';
+
+export const PROBE_FLAGS: Record<string, FlagSpec> = {
+  user: { value: true },
+  'password-stdin': {},
+  ca: { value: true },
+  insecure: {},
+  'allow-http': {},
+  timeout: { value: true },
+  'no-cross-check': {},
+  json: {},
+  markdown: {},
+  verbose: {},
+  proxy: { value: true },
+  'connect-to': { value: true },
+  auth: { value: true },
+  lab: { value: true },
+  'log-http': {},
+};
+
+export const PROBE_USAGE = `Usage: activesync-doctor probe <url|host> [options]
+       activesync-doctor probe --lab <scenario> [options]
+
+Runs the Exchange ActiveSync connectivity test against https://HOST/Microsoft-Server-ActiveSync:
+DNS, TCP, TLS certificate, OPTIONS without and with credentials, and a credential cross-check.
+
+Options:
+  --user U            user name (user@domain.com, DOMAIN\\user or a bare name)
+  --password-stdin    read the password from standard input (else ACTIVESYNC_PASSWORD, else a prompt)
+  --ca FILE           also trust the CA certificate(s) in this PEM file
+  --insecure          report certificate trust problems as warnings and go on (lab use)
+  --allow-http        allow an http:// target (the password then travels unencrypted)
+  --timeout MS        overall limit for the whole run, default 30000
+  --no-cross-check    do not try the credentials against EWS and Autodiscover
+  --proxy URL         use this http:// proxy (default: HTTPS_PROXY / NO_PROXY; "" for none)
+  --connect-to IP     connect to this address instead of resolving the host (one server behind a balancer)
+  --auth basic        authentication method (basic)
+  --lab SCENARIO      start the built-in lab and probe that scenario with its test account
+  --json | --markdown machine-readable run and diagnosis, or a Markdown report
+  --verbose           details of every step, not only the failing ones
+  --log-http          print each HTTP exchange (credentials redacted) to standard error
+
+Exit codes: 0 passed (warnings allowed), 1 a step failed, 2 usage or configuration error.`;
+
+export async function probeCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, PROBE_FLAGS);
+  if (args.positionals.length > 1) throw new UsageError('Give one server (URL or host name). For many, use the batch command.');
+  const labScenario = flag(args, 'lab');
+  if (!labScenario && args.positionals.length === 0) throw new UsageError('Which server? Give a URL or host name, e.g. activesync-doctor probe mail.contoso.com --user user@contoso.com');
+  if (labScenario && args.positionals.length) throw new UsageError('Give either a server or --lab, not both.');
+  if (has(args, 'json') && has(args, 'markdown')) throw new UsageError('Choose --json or --markdown, not both.');
+  const auth = (flag(args, 'auth') ?? 'basic') as AuthMethod;
+  if (auth !== 'basic') throw new UsageError(`--auth ${String(auth).slice(0, 20)} is not supported in this version; only basic.`);
+  const timeout = integerFlag(args, 'timeout', 100, 600_000);
+
+  let extraCaPem: string | undefined;
+  const caFile = flag(args, 'ca');
+  if (caFile) {
+    try {
+      extraCaPem = readFileSync(caFile, 'utf8');
+    } catch (error) {
+      throw new UsageError(`Cannot read the CA file ${caFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    if (!/-----BEGIN CERTIFICATE-----/.test(extraCaPem)) throw new UsageError(`${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
+  }
+
+  let lab: RunningLab | undefined;
+  let target = args.positionals[0] ?? '';
+  let userName = flag(args, 'user');
+  let password: string | undefined;
+  try {
+    if (labScenario) {
+      const { startLab } = await import('../lab/labServer');
+      const { findScenario, LAB_SCENARIOS } = await import('../lab/scenarios');
+      const scenario = findScenario(labScenario);
+      if (!scenario) throw new UsageError(`No lab scenario "${labScenario.slice(0, 60)}". Known: ${LAB_SCENARIOS.map((s) => s.id).join(', ')}`);
+      lab = await startLab({ scenarios: [scenario.id] });
+      target = lab.urlFor(scenario.id);
+      extraCaPem = lab.caPem;
+      userName ??= scenario.credentials.userName;
+      password = userName === scenario.credentials.userName ? scenario.credentials.password : undefined;
+    }
+    if (password === undefined) {
+      password = await resolvePassword({ userName, fromStdin: has(args, 'password-stdin'), env: io.env, stdin: io.stdin, stderr: io.stderr });
+    }
+
+    const controller = new AbortController();
+    const onSigint = () => controller.abort();
+    process.once('SIGINT', onSigint);
+    const options: ProbeOptions = {
+      target,
+      userName,
+      password,
+      auth,
+      allowHttp: has(args, 'allow-http'),
+      ignoreTrust: has(args, 'insecure'),
+      extraCaPem,
+      crossCheck: !has(args, 'no-cross-check'),
+      timeouts: timeout ? { overallMs: timeout } : undefined,
+      proxy: flag(args, 'proxy'),
+      connectTo: flag(args, 'connect-to'),
+      env: io.env,
+      signal: controller.signal,
+      labScenario: labScenario ?? undefined,
+      log: has(args, 'log-http') ? (line) => io.stderr.write(`${line}\n`) : undefined,
+    };
+    let run: ProbeRun;
+    try {
+      run = await runProbe(options);
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+    }
+    printRun(run, args.flags, io);
+    return run.outcome === 'passed' || run.outcome === 'warning' ? 0 : 1;
+  } finally {
+    await lab?.close();
+  }
+}
+
+export function printRun(run: ProbeRun, flags: Map<string, string[]>, io: CliIo): void {
+  const diagnosis = diagnose(run);
+  if (flags.has('json')) {
+    io.stdout.write(`${JSON.stringify({ run, diagnosis }, null, 2)}\n`);
+  } else if (flags.has('markdown')) {
+    io.stdout.write(renderRunMarkdown(run, diagnosis));
+  } else {
+    const style = styleFor(io.stdout, io.env);
+    io.stdout.write(renderHumanReport(run, diagnosis, { style, width: Math.min(io.stdout.columns ?? 100, 120), verbose: flags.has('verbose') }));
+  }
+}

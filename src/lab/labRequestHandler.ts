@@ -1,0 +1,313 @@
+// Answers HTTP requests for one lab scenario the way the simulated server would: the ActiveSync
+// directory (OPTIONS above all), and EWS and Autodiscover, which the probe's credential
+// cross-check calls. Anything else gets the server's own 404 page.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkLabAuthorization, type LabAuthResult } from './labAuth';
+import { emailAddressFor, LAB_DISPLAY_NAME } from './labAccounts';
+import {
+  EXCHANGE_BEARER_CHALLENGE,
+  REASON_PHRASES,
+  SERVER_PROFILES,
+  STATUS_PAGES,
+  type HeaderList,
+  type ServerProfile,
+} from './exchangeResponses';
+import type { LabScenario } from './scenarios';
+
+/** One answered request, for tests and logging. Never carries a password. */
+export interface LabRequestInfo {
+  scenarioId: string;
+  method: string;
+  path: string;
+  statusCode: number;
+  /** How the request authenticated; the user name only when Basic was sent. */
+  auth: LabAuthResult['kind'];
+  userName?: string;
+}
+
+export interface LabRequestContext {
+  scenario: LabScenario;
+  /** This scenario's own ActiveSync URL (Autodiscover hands it out). */
+  selfUrl: string;
+  /** URLs of the other running scenarios (451 points at one). */
+  urlFor(id: string): string;
+  onRequest?(info: LabRequestInfo): void;
+}
+
+const PASSWORD_CHANGE_URL = 'https://passwordreset.contoso.example/';
+const MAX_BODY_CHARS = 256 * 1024;
+
+type Reply = { status: number; headers: HeaderList; body?: string; chunked?: boolean };
+
+export function createLabRequestHandler(ctx: LabRequestContext): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    readBody(req)
+      .then((body) => {
+        const auth = checkLabAuthorization(req, ctx.scenario.accounts);
+        const path = pathOf(req.url);
+        const reply = route(ctx, req, path, auth, body);
+        send(req, res, reply);
+        ctx.onRequest?.({
+          scenarioId: ctx.scenario.id,
+          method: req.method ?? '',
+          path,
+          statusCode: reply.status,
+          auth: auth.kind,
+          userName: 'userName' in auth ? auth.userName : undefined,
+        });
+      })
+      .catch(() => res.destroy());
+  };
+}
+
+function pathOf(url: string | undefined): string {
+  try {
+    return new URL(url ?? '/', 'https://lab.invalid').pathname;
+  } catch {
+    return url ?? '/';
+  }
+}
+
+function route(ctx: LabRequestContext, req: IncomingMessage, path: string, auth: LabAuthResult, body: string): Reply {
+  const profile = SERVER_PROFILES[ctx.scenario.server];
+  const normalised = path.toLowerCase().replace(/\/+$/, '');
+  if (normalised === '/microsoft-server-activesync') return activeSync(ctx, profile, req.method ?? '', auth);
+  if (normalised === '/ews/exchange.asmx') return ews(ctx, req.method ?? '', auth);
+  if (normalised === '/autodiscover/autodiscover.xml') return autodiscover(ctx, req.method ?? '', auth, body);
+  return notFound(profile);
+}
+
+// ---- Microsoft-Server-ActiveSync -----------------------------------------------------------
+
+function activeSync(ctx: LabRequestContext, profile: ServerProfile, method: string, auth: LabAuthResult): Reply {
+  const behaviour = ctx.scenario.eas;
+  if (behaviour.kind === 'notFound') return notFound(profile);
+  if (behaviour.kind === 'bearerOnly') return bearerOnly(profile);
+  // With anonymous access on, IIS still checks credentials that are sent, and refuses wrong ones.
+  const anonymousLetIn = behaviour.kind === 'anonymousAllowed' && auth.kind === 'anonymous';
+  if (auth.kind !== 'accepted' && !anonymousLetIn) return unauthorized(profile, auth);
+  // The front end accepted the password but the back end refuses the hand-over: the client
+  // sees the same 401 as without credentials.
+  if (behaviour.kind === 'backEndRejects') return unauthorized(profile, { kind: 'anonymous' });
+
+  if (method === 'OPTIONS' || method === 'POST') {
+    if (behaviour.kind === 'status') return easStatus(ctx, profile, behaviour.status);
+  }
+  if (method === 'OPTIONS') {
+    return behaviour.kind === 'headersStripped' ? strippedOptions(profile) : healthyOptions(profile);
+  }
+  if (method === 'POST') {
+    // The lab implements no EAS command: a POST gets the 400 Exchange gives a request it cannot parse (modelled).
+    return { status: 400, headers: [...easHandlerHeaders(profile, 400), ['Content-Length', '0']] };
+  }
+  // Only OPTIONS and POST are defined for this directory; Exchange rejects a browser's GET (modelled as 501).
+  return { status: 501, headers: [...easHandlerHeaders(profile, 501), ['Content-Length', '0']] };
+}
+
+function healthyOptions(profile: ServerProfile): Reply {
+  const eas = profile.eas;
+  if (!eas) return strippedOptions(profile);
+  const headers: HeaderList = [['Cache-Control', 'private']];
+  if (!eas.chunkedEmptyBody) headers.push(['Allow', 'OPTIONS,POST']);
+  if (eas.contentType) headers.push(['Content-Type', eas.contentType]);
+  headers.push(...profile.identityHeaders);
+  headers.push(
+    ['MS-Server-ActiveSync', eas.build],
+    ['MS-ASProtocolVersions', eas.versions],
+    ['MS-ASProtocolCommands', eas.commands],
+  );
+  if (!eas.chunkedEmptyBody) headers.push(['Public', 'OPTIONS,POST']);
+  headers.push(...(profile.diagnosticHeaders?.(200) ?? []));
+  if (eas.chunkedEmptyBody) return { status: 200, headers, chunked: true };
+  headers.push(['Content-Length', '0']);
+  return { status: 200, headers };
+}
+
+/** What gets through a proxy that drops response headers it does not know. */
+function strippedOptions(profile: ServerProfile): Reply {
+  return {
+    status: 200,
+    headers: [
+      ['Cache-Control', 'private'],
+      ['Allow', 'OPTIONS,POST'],
+      ...profile.identityHeaders,
+      ['Public', 'OPTIONS,POST'],
+      ['Content-Length', '0'],
+    ],
+  };
+}
+
+/** Headers of an answer the ActiveSync handler itself writes (so it names its build). */
+function easHandlerHeaders(profile: ServerProfile, status: number): HeaderList {
+  return [
+    ['Cache-Control', 'private'],
+    ...profile.identityHeaders,
+    ...(profile.eas ? ([['MS-Server-ActiveSync', profile.eas.build]] as HeaderList) : []),
+    ...(profile.diagnosticHeaders?.(status) ?? []),
+  ];
+}
+
+function easStatus(ctx: LabRequestContext, profile: ServerProfile, status: number): Reply {
+  const headers = easHandlerHeaders(profile, status);
+  if (status === 451 && ctx.scenario.redirectTo) headers.push(['X-MS-Location', ctx.urlFor(ctx.scenario.redirectTo)]);
+  if (status === 457) headers.push(['X-MS-Credential-Service-Url', PASSWORD_CHANGE_URL]);
+  if (status === 503) headers.push(['Retry-After', '120']);
+  const page = STATUS_PAGES[status];
+  if (page) return withBody(status, [...headers, ['Content-Type', page.contentType]], page.body);
+  return { status, headers: [...headers, ['Content-Length', '0']] };
+}
+
+// ---- 401 and 404 ----------------------------------------------------------------------------
+
+function unauthorized(profile: ServerProfile, auth: LabAuthResult): Reply {
+  // The lab cannot run an NTLM/Negotiate exchange (no domain controller), so such a token gets
+  // the first 401 again rather than a Type 2 challenge.
+  const rejectedCredentials = auth.kind === 'rejected' && profile.rejectedChallenges !== undefined;
+  const challenges = rejectedCredentials ? profile.rejectedChallenges! : profile.anonymousChallenges;
+  const extra: HeaderList =
+    rejectedCredentials && profile.rejectedHeaders
+      ? profile.rejectedHeaders(auth.kind === 'rejected' && auth.reason === 'wrongPassword')
+      : (profile.diagnosticHeaders?.(401) ?? []);
+  const headers: HeaderList = [
+    ['Content-Type', profile.unauthorizedPage.contentType],
+    ...profile.identityHeaders,
+    ...extra,
+    ...challenges.map((c): [string, string] => ['WWW-Authenticate', c]),
+  ];
+  return withBody(401, headers, profile.unauthorizedPage.body);
+}
+
+/** Basic retired (Exchange Online): only the OAuth challenge is offered. Modelled on the captured Bearer challenge. */
+function bearerOnly(profile: ServerProfile): Reply {
+  const headers: HeaderList = [
+    ['Content-Type', 'text/html'],
+    ...profile.identityHeaders,
+    ...(profile.diagnosticHeaders?.(401) ?? []),
+    ['WWW-Authenticate', EXCHANGE_BEARER_CHALLENGE],
+  ];
+  return withBody(401, headers, '');
+}
+
+function notFound(profile: ServerProfile): Reply {
+  const page = profile.notFoundPage;
+  return withBody(404, [['Content-Type', page.contentType], ...profile.identityHeaders], page.body);
+}
+
+// ---- cross-check endpoints ------------------------------------------------------------------
+
+function crossCheckProfile(ctx: LabRequestContext): ServerProfile {
+  return SERVER_PROFILES[ctx.scenario.crossCheckServer ?? ctx.scenario.server];
+}
+
+function crossCheckGate(ctx: LabRequestContext, auth: LabAuthResult): { profile: ServerProfile; refusal?: Reply } {
+  const profile = crossCheckProfile(ctx);
+  if (!profile.hasEwsAndAutodiscover || ctx.scenario.eas.kind === 'notFound') return { profile, refusal: notFound(profile) };
+  if (ctx.scenario.eas.kind === 'bearerOnly') return { profile, refusal: bearerOnly(profile) };
+  if (auth.kind !== 'accepted') return { profile, refusal: unauthorized(profile, auth) };
+  return { profile };
+}
+
+function identityWithOwa(profile: ServerProfile, status: number): HeaderList {
+  const headers: HeaderList = [...profile.identityHeaders, ...(profile.diagnosticHeaders?.(status) ?? [])];
+  if (profile.owaVersion && !headers.some(([name]) => name === 'X-OWA-Version')) headers.push(['X-OWA-Version', profile.owaVersion]);
+  return headers;
+}
+
+function ews(ctx: LabRequestContext, method: string, auth: LabAuthResult): Reply {
+  const { profile, refusal } = crossCheckGate(ctx, auth);
+  if (refusal) return refusal;
+  if (method === 'POST') {
+    return withBody(200, [['Content-Type', 'text/xml; charset=utf-8'], ...identityWithOwa(profile, 200)], ewsSoapReply(profile));
+  }
+  const page = '<html><head><title>Exchange Web Services</title></head><body><p>Exchange Web Services endpoint (ActiveSync Doctor lab).</p></body></html>';
+  return withBody(200, [['Content-Type', 'text/html; charset=utf-8'], ...identityWithOwa(profile, 200)], page);
+}
+
+/** A minimal SOAP answer carrying ServerVersionInfo (from X-OWA-Version where the profile has one). */
+function ewsSoapReply(profile: ServerProfile): string {
+  const parts = profile.owaVersion?.split('.') ?? [];
+  const version =
+    parts.length === 4
+      ? `<h:ServerVersionInfo MajorVersion="${parts[0]}" MinorVersion="${parts[1]}" MajorBuildNumber="${parts[2]}" MinorBuildNumber="${parts[3]}" xmlns:h="http://schemas.microsoft.com/exchange/services/2006/types"/>`
+      : '';
+  return (
+    '<?xml version="1.0" encoding="utf-8"?>' +
+    '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">' +
+    `<s:Header>${version}</s:Header><s:Body/></s:Envelope>`
+  );
+}
+
+function autodiscover(ctx: LabRequestContext, method: string, auth: LabAuthResult, body: string): Reply {
+  const { profile, refusal } = crossCheckGate(ctx, auth);
+  if (refusal) return refusal;
+  const headers: HeaderList = [['Content-Type', 'text/xml; charset=utf-8'], ...identityWithOwa(profile, 200)];
+  const email = emailAddressFor(ctx.scenario.accounts);
+  if (method !== 'POST') return withBody(200, headers, autodiscoverError());
+  if (/mobilesync/i.test(body)) return withBody(200, headers, mobileSyncResponse(email, ctx.selfUrl));
+  return withBody(200, headers, outlookResponse(email, ctx.selfUrl));
+}
+
+function autodiscoverError(): string {
+  // Autodiscover answers a GET with its "invalid request" error document (error 600).
+  return (
+    '<?xml version="1.0" encoding="utf-8"?>\r\n' +
+    '<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">' +
+    '<Response><Error Id="0" Time="00:00:00.0000000"><ErrorCode>600</ErrorCode><Message>Invalid Request</Message><DebugData /></Error></Response>' +
+    '</Autodiscover>'
+  );
+}
+
+function mobileSyncResponse(email: string, easUrl: string): string {
+  return (
+    '<?xml version="1.0" encoding="utf-8"?>\r\n' +
+    '<Autodiscover xmlns:autodiscover="http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006">' +
+    '<autodiscover:Response><autodiscover:Culture>en:us</autodiscover:Culture>' +
+    `<autodiscover:User><autodiscover:DisplayName>${LAB_DISPLAY_NAME}</autodiscover:DisplayName><autodiscover:EMailAddress>${email}</autodiscover:EMailAddress></autodiscover:User>` +
+    '<autodiscover:Action><autodiscover:Settings><autodiscover:Server><autodiscover:Type>MobileSync</autodiscover:Type>' +
+    `<autodiscover:Url>${easUrl}</autodiscover:Url><autodiscover:Name>${easUrl}</autodiscover:Name>` +
+    '</autodiscover:Server></autodiscover:Settings></autodiscover:Action></autodiscover:Response></Autodiscover>'
+  );
+}
+
+function outlookResponse(email: string, easUrl: string): string {
+  return (
+    '<?xml version="1.0" encoding="utf-8"?>\r\n' +
+    '<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">' +
+    '<Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">' +
+    `<User><DisplayName>${LAB_DISPLAY_NAME}</DisplayName><AutoDiscoverSMTPAddress>${email}</AutoDiscoverSMTPAddress></User>` +
+    '<Account><AccountType>email</AccountType><Action>settings</Action>' +
+    `<Protocol><Type>MobileSync</Type><Server>${easUrl}</Server></Protocol>` +
+    '</Account></Response></Autodiscover>'
+  );
+}
+
+// ---- plumbing -------------------------------------------------------------------------------
+
+function withBody(status: number, headers: HeaderList, body: string): Reply {
+  return { status, headers: [...headers, ['Content-Length', String(Buffer.byteLength(body))]], body };
+}
+
+function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+  const flat: string[] = [];
+  for (const [name, value] of reply.headers) flat.push(name, value);
+  // PHP behind Apache streams its (empty) answer chunked; only HTTP/1.1 has chunked encoding.
+  if (reply.chunked && req.httpVersion === '1.1') flat.push('Transfer-Encoding', 'chunked');
+  const reason = REASON_PHRASES[reply.status];
+  if (reason) res.writeHead(reply.status, reason, flat);
+  else res.writeHead(reply.status, flat);
+  if (req.method === 'HEAD' || !reply.body) res.end();
+  else res.end(reply.body);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      // Keep reading past the cap (so the connection stays usable) but stop storing.
+      if (body.length < MAX_BODY_CHARS) body += chunk;
+    });
+    req.on('end', () => resolve(body.slice(0, MAX_BODY_CHARS)));
+    req.on('error', reject);
+  });
+}
