@@ -45,7 +45,7 @@ export function renderHumanReport(run: ProbeRun, diagnosis: Diagnosis | undefine
   out.push(`Result: ${verdict} in ${formatMs(run.durationMs)}`);
   if (diagnosis && (diagnosis.causes.length > 0 || run.outcome !== 'passed')) {
     out.push('');
-    for (const line of renderDiagnosisText(diagnosis, { width: o.width })) out.push(terminalSafe(line));
+    for (const line of renderDiagnosisText(diagnosis, { width: o.width, expandTopChecklist: true })) out.push(terminalSafe(line));
   }
   return `${out.join('\n')}\n`;
 }

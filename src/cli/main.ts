@@ -5,6 +5,7 @@ import { ENGINE_VERSION } from '../common/engineVersion';
 import { terminalSafe } from '../common/textSafety';
 import { UsageError } from './cliArgs';
 import type { CliIo } from './cliIo';
+import { BATCH_USAGE, batchCommand } from './batchCommand';
 import { demoCommand } from './demoCommand';
 import { LAB_USAGE, labCommand } from './labCommand';
 import { PROBE_USAGE, probeCommand } from './probeCommand';
@@ -13,6 +14,7 @@ const USAGE = `activesync-doctor ${ENGINE_VERSION}: Exchange ActiveSync connecti
 
 Commands:
   probe <url|host> [options]   run the connectivity test (see: activesync-doctor probe --help)
+  batch <file> [options]       test every server listed in a file, a few at a time
   lab [--port N] [--list]      run the built-in lab of Exchange-like servers
   demo                         probe two lab scenarios and explain them (what npm start runs)
 
@@ -37,13 +39,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'probe':
         if (wantsHelp) return void io.stdout.write(`${PROBE_USAGE}\n`), 0;
         return await probeCommand(rest, io);
+      case 'batch':
+        if (wantsHelp) return void io.stdout.write(`${BATCH_USAGE}\n`), 0;
+        return await batchCommand(rest, io);
       case 'lab':
         if (wantsHelp) return void io.stdout.write(`${LAB_USAGE}\n`), 0;
         return await labCommand(rest, io);
       case 'demo':
         return await demoCommand(io);
       default:
-        throw new UsageError(`Unknown command "${command.slice(0, 40)}". Commands: probe, lab, demo (--help for more).`);
+        throw new UsageError(`Unknown command "${command.slice(0, 40)}". Commands: probe, batch, lab, demo (--help for more).`);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -57,6 +62,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 }
 
 if (require.main === module) {
+  // `activesync-doctor … | head` closes the pipe early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }).then(
     (code) => {
       process.exitCode = code;

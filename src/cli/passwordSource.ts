@@ -1,7 +1,9 @@
 // Where the CLI gets a password: --password-stdin, the ACTIVESYNC_PASSWORD variable, or a
 // prompt that does not echo on a terminal. Never from an argument (it would land in shell
 // history and the process list).
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
+
+type Output = NodeJS.WritableStream;
 import { UsageError } from './cliArgs';
 
 export async function readPasswordFromStdin(stdin: Readable): Promise<string> {
@@ -18,7 +20,7 @@ export async function readPasswordFromStdin(stdin: Readable): Promise<string> {
 }
 
 /** Reads a line from a TTY without echoing it. */
-export function promptHidden(prompt: string, input: NodeJS.ReadStream, output: Writable): Promise<string> {
+export function promptHidden(prompt: string, input: NodeJS.ReadStream, output: Output): Promise<string> {
   return new Promise((resolve, reject) => {
     output.write(prompt);
     const wasRaw = input.isRaw;
@@ -50,7 +52,7 @@ export async function resolvePassword(options: {
   fromStdin: boolean;
   env: NodeJS.ProcessEnv;
   stdin: NodeJS.ReadStream;
-  stderr: Writable;
+  stderr: Output;
 }): Promise<string | undefined> {
   if (!options.userName) return undefined;
   if (options.fromStdin) return readPasswordFromStdin(options.stdin);

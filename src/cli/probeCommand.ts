@@ -1,7 +1,9 @@
 // `activesync-doctor probe <url|host>`: one connectivity test, printed for a person (step tree
 // and diagnosis), as JSON (the run and its diagnosis) or as Markdown (a change-ticket report).
 import { readFileSync } from 'node:fs';
+import { stripControlCharacters, terminalSafe } from '../common/textSafety';
 import { diagnose } from '../diagnosis/diagnose';
+import type { MailboxServerHint } from '../diagnosis/diagnosisModel';
 import { renderRunMarkdown } from '../diagnosis/markdownReport';
 import type { RunningLab } from '../lab/labServer';
 import type { AuthMethod, ProbeRun } from '../probe/runModel';
@@ -29,6 +31,15 @@ export const PROBE_FLAGS: Record<string, FlagSpec> = {
   auth: { value: true },
   lab: { value: true },
   'log-http': {},
+  'mailbox-on': { value: true },
+};
+
+const MAILBOX_HINTS: Record<string, MailboxServerHint> = {
+  '2003': 'exchange2003',
+  '2007': 'exchange2007',
+  '2010': 'exchange2010',
+  later: 'later',
+  online: 'online',
 };
 
 export const PROBE_USAGE = `Usage: activesync-doctor probe <url|host> [options]
@@ -50,6 +61,7 @@ Options:
   --auth basic        authentication method (basic)
   --lab SCENARIO      start the built-in lab and probe that scenario with its test account
   --json | --markdown machine-readable run and diagnosis, or a Markdown report
+  --mailbox-on V      where the mailbox lives (2003, 2007, 2010, later, online): sharpens the diagnosis
   --verbose           details of every step, not only the failing ones
   --log-http          print each HTTP exchange (credentials redacted) to standard error
 
@@ -65,6 +77,8 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   const auth = (flag(args, 'auth') ?? 'basic') as AuthMethod;
   if (auth !== 'basic') throw new UsageError(`--auth ${String(auth).slice(0, 20)} is not supported in this version; only basic.`);
   const timeout = integerFlag(args, 'timeout', 100, 600_000);
+  const mailboxOn = flag(args, 'mailbox-on');
+  if (mailboxOn !== undefined && !MAILBOX_HINTS[mailboxOn]) throw new UsageError(`--mailbox-on takes one of ${Object.keys(MAILBOX_HINTS).join(', ')}.`);
 
   let extraCaPem: string | undefined;
   const caFile = flag(args, 'ca');
@@ -115,7 +129,8 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
       env: io.env,
       signal: controller.signal,
       labScenario: labScenario ?? undefined,
-      log: has(args, 'log-http') ? (line) => io.stderr.write(`${line}\n`) : undefined,
+      // Log lines quote server headers and reason phrases: no escape sequence may reach the terminal.
+      log: has(args, 'log-http') ? (line) => io.stderr.write(`${terminalSafe(line)}\n`) : undefined,
     };
     let run: ProbeRun;
     try {
@@ -130,12 +145,23 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   }
 }
 
+/**
+ * JSON.stringify escapes C0 controls but leaves DEL, C1 controls (CSI 0x9b…) and bidi overrides
+ * raw; a terminal may act on them when the JSON is printed rather than piped. They can only occur
+ * inside strings, so escaping them as \uXXXX keeps the same JSON value.
+ */
+export function terminalInertJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function printRun(run: ProbeRun, flags: Map<string, string[]>, io: CliIo): void {
-  const diagnosis = diagnose(run);
+  const hint = flags.get('mailbox-on')?.[0];
+  const diagnosis = diagnose(run, { mailboxServerHint: hint ? MAILBOX_HINTS[hint] : undefined });
   if (flags.has('json')) {
-    io.stdout.write(`${JSON.stringify({ run, diagnosis }, null, 2)}\n`);
+    io.stdout.write(`${terminalInertJson({ run, diagnosis })}\n`);
   } else if (flags.has('markdown')) {
-    io.stdout.write(renderRunMarkdown(run, diagnosis));
+    // Body snippets sit raw inside code fences; on a terminal their control bytes would still act.
+    io.stdout.write(stripControlCharacters(renderRunMarkdown(run, diagnosis)));
   } else {
     const style = styleFor(io.stdout, io.env);
     io.stdout.write(renderHumanReport(run, diagnosis, { style, width: Math.min(io.stdout.columns ?? 100, 120), verbose: flags.has('verbose') }));

@@ -1,13 +1,15 @@
 // The engine's public face for the extension, which loads this bundle lazily (dist/engine.js)
 // the first time a command needs it, so VS Code start-up pays nothing for the probe, the lab or undici.
 export { runProbe } from '../probe/probe';
+export { runBatch } from '../probe/batch';
+export type { BatchTarget, BatchOptions, BatchResult } from '../probe/batch';
 export type { ProbeOptions, ProbeTimeouts } from '../probe/probeOptions';
 export { DEFAULT_TIMEOUTS } from '../probe/probeOptions';
 export * from '../probe/runModel';
 export { diagnose } from '../diagnosis/diagnose';
 export * from '../diagnosis/diagnosisModel';
-export { CHECKLISTS, getChecklist } from '../diagnosis/checklists';
-export { renderRunMarkdown } from '../diagnosis/markdownReport';
+export { CHECKLISTS, getChecklist, checklistsFor, verificationScripts } from '../diagnosis/checklists';
+export { renderRunMarkdown, renderDiagnosisText } from '../diagnosis/markdownReport';
 export { HistoryStore } from '../history/historyStore';
 export { startLab, formatLabListing } from '../lab/labServer';
 export type { RunningLab } from '../lab/labServer';

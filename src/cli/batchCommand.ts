@@ -1,0 +1,202 @@
+// `activesync-doctor batch <file>`: the connectivity test against every server (and user) listed
+// in a file, a few at a time, printed as one table plus one line per target, or as JSON. The one
+// password comes from ACTIVESYNC_PASSWORD, standard input or a prompt, never from an argument.
+import { readFileSync, statSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { terminalSafe } from '../common/textSafety';
+import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY, runBatch, type BatchResult, type BatchTarget } from '../probe/batch';
+import { parseBatchTargets } from '../probe/batchTargets';
+import { findStep, firstFailedStep, type ProbeRun } from '../probe/runModel';
+import { flag, has, integerFlag, parseArgs, UsageError, type FlagSpec } from './cliArgs';
+import type { CliIo } from './cliIo';
+import { resolvePassword } from './passwordSource';
+import { styleFor, type Style } from './terminalStyle';
+
+export const BATCH_FLAGS: Record<string, FlagSpec> = {
+  concurrency: { value: true },
+  json: {},
+  'password-stdin': {},
+  ca: { value: true },
+  insecure: {},
+  timeout: { value: true },
+  'no-cross-check': {},
+  'allow-http': {},
+};
+
+export const BATCH_USAGE = `Usage: activesync-doctor batch <file> [options]
+
+Runs the connectivity test against every server listed in <file>, a few at a time.
+One server per line, optionally followed by a user name, separated by spaces or a comma:
+  mail.contoso.com user@contoso.com
+  https://mail.fabrikam.com:8443/Microsoft-Server-ActiveSync,FABRIKAM\\jdoe
+  # comments and blank lines are ignored
+Every user shares one password: ACTIVESYNC_PASSWORD, --password-stdin, or a prompt.
+
+Options:
+  --concurrency N     tests in flight at once, 1 to ${MAX_BATCH_CONCURRENCY} (default ${DEFAULT_BATCH_CONCURRENCY})
+  --password-stdin    read the password from standard input (one line)
+  --ca FILE           also trust the CA certificate(s) in this PEM file
+  --insecure          report certificate trust problems as warnings and go on (lab use)
+  --timeout MS        overall limit for each test, default 30000
+  --no-cross-check    do not try the credentials against EWS and Autodiscover
+  --allow-http        allow http:// targets (the password then travels unencrypted)
+  --json              print { runs, summary } as JSON
+
+Exit codes: 0 every test passed (warnings allowed), 1 a test failed or was cancelled, 2 usage error.`;
+
+/** Most file errors shown at once; the rest are counted. */
+const MAX_ERRORS_SHOWN = 20;
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+export async function batchCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, BATCH_FLAGS);
+  if (args.positionals.length !== 1) throw new UsageError('Give one targets file, e.g. activesync-doctor batch servers.txt (see batch --help).');
+  const file = args.positionals[0];
+  const concurrency = integerFlag(args, 'concurrency', 1, MAX_BATCH_CONCURRENCY) ?? DEFAULT_BATCH_CONCURRENCY;
+  const timeout = integerFlag(args, 'timeout', 100, 600_000);
+  const extraCaPem = readCaFile(flag(args, 'ca'));
+
+  const allowHttp = has(args, 'allow-http');
+  const parsed = parseBatchTargets(readTargetsFile(file), { allowHttp });
+  if (parsed.errors.length) {
+    const shown = parsed.errors.slice(0, MAX_ERRORS_SHOWN);
+    io.stderr.write(`activesync-doctor: ${terminalSafe(file)} has ${parsed.errors.length} unusable line${parsed.errors.length === 1 ? '' : 's'}; nothing was tested:\n`);
+    for (const e of shown) io.stderr.write(`  line ${e.line}: ${terminalSafe(e.message)}\n`);
+    if (parsed.errors.length > shown.length) io.stderr.write(`  … and ${parsed.errors.length - shown.length} more\n`);
+    return 2;
+  }
+  if (parsed.targets.length === 0) throw new UsageError(`${file} lists no servers (only blank lines and comments).`);
+
+  const firstUser = parsed.targets.find((t) => t.userName)?.userName;
+  // resolvePassword only writes the prompt to stderr; its parameter is typed as a full Writable.
+  const stderr = io.stderr as Writable;
+  const password = await resolvePassword({ userName: firstUser, fromStdin: has(args, 'password-stdin'), env: io.env, stdin: io.stdin, stderr });
+  const targets: BatchTarget[] = parsed.targets.map((t) => (t.userName ? { target: t.target, userName: t.userName, password } : { target: t.target }));
+
+  const style = styleFor(io.stdout, io.env);
+  const progress = Boolean(io.stderr.isTTY) && !has(args, 'json');
+  let finished = 0;
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  let result: BatchResult;
+  try {
+    result = await runBatch(targets, {
+      concurrency,
+      allowHttp,
+      ignoreTrust: has(args, 'insecure'),
+      extraCaPem,
+      crossCheck: !has(args, 'no-cross-check'),
+      timeouts: timeout ? { overallMs: timeout } : undefined,
+      env: io.env,
+      signal: controller.signal,
+      onRunFinished: (run) => {
+        finished++;
+        if (progress) io.stderr.write(`[${finished}/${targets.length}] ${run.outcome.padEnd(9)} ${terminalSafe(targetLabel(run))}\n`);
+      },
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+
+  const summary = {
+    total: result.runs.length,
+    passed: result.passed,
+    warnings: result.warnings,
+    failed: result.failed,
+    cancelled: result.cancelled,
+    concurrency,
+    durationMs: result.durationMs,
+  };
+  if (has(args, 'json')) {
+    io.stdout.write(`${JSON.stringify({ runs: result.runs, summary }, null, 2)}\n`);
+  } else {
+    io.stdout.write(renderBatchReport(result, style, Math.min(io.stdout.columns ?? 120, 160)));
+  }
+  return result.failed > 0 || result.cancelled > 0 ? 1 : 0;
+}
+
+/** The summary table, then one line per target saying what happened in the server's own words. */
+export function renderBatchReport(result: BatchResult, style: Style, width = 120): string {
+  const rows = result.runs.map((run, i) => [
+    String(i + 1),
+    terminalSafe(shortTargetLabel(run)),
+    terminalSafe(run.userName ?? '(anonymous)'),
+    run.outcome,
+    attentionStep(run)?.id ?? '',
+    String(Math.round(run.durationMs)),
+  ]);
+  const header = ['#', 'Target', 'User', 'Outcome', 'Failing step', 'ms'];
+  // The target column takes what the others leave, so the table fits the terminal.
+  const fixed = [3, 0, 28, 9, 20, 6];
+  fixed[1] = Math.max(20, width - fixed.reduce((a, b) => a + b, 0) - 2 * (header.length - 1));
+  const widths = header.map((h, c) => Math.min(fixed[c], Math.max(h.length, ...rows.map((r) => r[c].length))));
+  const fit = (text: string, w: number) => (text.length > w ? `${text.slice(0, w - 1)}…` : text);
+  const colour = (outcome: string, text: string) =>
+    outcome === 'passed' ? style.green(text) : outcome === 'failed' ? style.red(text) : style.yellow(text);
+  const line = (cells: string[], paint = false) =>
+    cells
+      .map((cell, c) => {
+        const padded = c === cells.length - 1 ? fit(cell, widths[c]).padStart(widths[c]) : fit(cell, widths[c]).padEnd(widths[c]);
+        return paint && c === 3 ? colour(cell, padded) : padded;
+      })
+      .join('  ')
+      .trimEnd();
+
+  const out: string[] = [style.bold(line(header)), ...rows.map((r) => line(r, true)), ''];
+  result.runs.forEach((run, i) => out.push(`${i + 1}. ${colour(run.outcome, outcomeWord(run.outcome))} ${terminalSafe(targetLabel(run))}: ${terminalSafe(oneLine(run))}`));
+  out.push('');
+  const parts = [`${result.passed} passed`, `${result.warnings} with warnings`, `${result.failed} failed`];
+  if (result.cancelled) parts.push(`${result.cancelled} cancelled`);
+  out.push(`${result.runs.length} tests in ${(result.durationMs / 1000).toFixed(1)} s: ${parts.join(', ')}.`);
+  return `${out.join('\n')}\n`;
+}
+
+function targetLabel(run: ProbeRun): string {
+  return run.target.url || run.target.input;
+}
+
+/** For the table: the usual https:// and /Microsoft-Server-ActiveSync go without saying. */
+function shortTargetLabel(run: ProbeRun): string {
+  const label = targetLabel(run);
+  return run.target.url ? label.replace(/^https:\/\//, '').replace(/\/Microsoft-Server-ActiveSync$/, '') : label;
+}
+
+/** The step to lead with: the first failed one, else the first warning. */
+function attentionStep(run: ProbeRun) {
+  return firstFailedStep(run) ?? run.steps.find((s) => s.status === 'warning');
+}
+
+function outcomeWord(outcome: ProbeRun['outcome']): string {
+  return { passed: 'PASSED', warning: 'WARNING', failed: 'FAILED', cancelled: 'CANCELLED' }[outcome];
+}
+
+function oneLine(run: ProbeRun): string {
+  const step = attentionStep(run);
+  if (step) return step.summary;
+  // A clean run: what the authenticated (or, without a user, the anonymous) OPTIONS said.
+  const answer = [findStep(run, 'optionsAuthenticated'), findStep(run, 'optionsAnonymous')].find((s) => s && s.status === 'passed');
+  return answer?.summary ?? 'every step passed.';
+}
+
+function readTargetsFile(file: string): string {
+  try {
+    if (statSync(file).size > MAX_FILE_BYTES) throw new UsageError(`${file} is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB; that is not a list of servers.`);
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`Cannot read the targets file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+function readCaFile(caFile: string | undefined): string | undefined {
+  if (!caFile) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(caFile, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read the CA file ${caFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (!/-----BEGIN CERTIFICATE-----/.test(pem)) throw new UsageError(`${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
+  return pem;
+}

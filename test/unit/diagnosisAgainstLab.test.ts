@@ -1,0 +1,98 @@
+// End to end on loopback: the real probe against every lab scenario, then the diagnosis. Each
+// scenario must lead to the expected top cause, carry the key evidence and point at the checklist
+// that fixes it; healthy servers must get no causes. No password may leak into the outputs.
+import assert from 'node:assert/strict';
+import { diagnose } from '../../src/diagnosis/diagnose';
+import { renderRunMarkdown } from '../../src/diagnosis/markdownReport';
+import { startLab, type RunningLab } from '../../src/lab/labServer';
+import { LAB_SCENARIOS } from '../../src/lab/scenarios';
+import { runProbe } from '../../src/probe/probe';
+import type { Confidence } from '../../src/diagnosis/diagnosisModel';
+
+interface Expectation {
+  /** Top cause id; undefined for a healthy scenario (no causes). */
+  top?: string;
+  confidence?: Confidence;
+  /** Must match the label or value of one of the top cause's supporting evidence lines. */
+  evidence?: RegExp;
+  checklist?: string;
+}
+
+const EXPECTED: Record<string, Expectation> = {
+  'exchange2010-healthy': {},
+  'exchange2016-healthy': {},
+  'exchange2003-healthy': {},
+  'exchange2019-healthy': {},
+  'zpush-healthy': {},
+  'coexistence-2003-basic-only': { top: 'auth.coexistence2003IwaMissing', confidence: 'high', evidence: /accepted the same credentials/, checklist: 'esm-2003-iwa' },
+  'office365-needs-upn': { top: 'auth.upnRequired', confidence: 'high', evidence: /prod\.outlook\.com|^15\.20/, checklist: 'upn-sign-in' },
+  'exchange-online-bearer-only': { top: 'auth.exchangeOnlineModernAuth', confidence: 'high', evidence: /^Bearer/, checklist: 'exo-modern-auth' },
+  'wrong-password': { top: 'auth.wrongCredentials', confidence: 'high', evidence: /refused the same credentials/, checklist: 'credentials' },
+  'anonymous-access': { top: 'security.anonymousAccess', evidence: /http\.anonymousAccess/, checklist: 'anonymous-access' },
+  'status-403': { top: 'status.403.notEnabled', evidence: /^403/, checklist: 'activesync-403' },
+  'status-404-not-eas': { top: 'status.404.wrongPath', evidence: /^404/, checklist: 'vdir-auth-methods' },
+  'status-449': { top: 'status.449.provisioning', evidence: /^449/ },
+  'status-451-redirect': { top: 'status.451.moved', evidence: /^X-MS-Location$/i, checklist: 'mailbox-moved-451' },
+  'status-456': { top: 'status.456.accountBlocked', evidence: /^456/, checklist: 'account-blocked-456' },
+  'status-457': { top: 'status.457.passwordExpired', evidence: /^X-MS-Credential-Service-Url$/i, checklist: 'password-expired-457' },
+  'status-500': { top: 'status.500.serverError', evidence: /^500/, checklist: 'server-error-500' },
+  'status-503': { top: 'status.503.unavailable', evidence: /^120$/, checklist: 'service-unavailable-503' },
+  'proxy-stripped-headers': { top: 'eas.optionsBlocked', evidence: /eas\.missingHeaders/, checklist: 'reverse-proxy-options' },
+  'versions-too-old': { top: 'eas.noUsableVersion', evidence: /^1\.0,2\.0$/ },
+  'tls-self-signed': { top: 'tls.selfSigned', checklist: 'tls-certificate' },
+  'tls-expired': { top: 'tls.expired', checklist: 'tls-certificate' },
+  'tls-wrong-name': { top: 'tls.nameMismatch', evidence: /wrong-name/, checklist: 'tls-certificate' },
+  'tls10-only': { top: 'tls.oldProtocol', checklist: 'tls-certificate' },
+  silent: { top: 'tls.handshakeTimeout', checklist: 'tls-certificate' },
+};
+
+const TIMEOUTS = { overallMs: 3000, dnsMs: 1000, connectMs: 1000, tlsMs: 1500, headersMs: 2000, bodyMs: 1000 };
+
+describe('diagnosis against the lab', function () {
+  this.timeout(60_000);
+  let lab: RunningLab;
+
+  before(async () => {
+    lab = await startLab();
+  });
+  after(async () => {
+    await lab?.close();
+  });
+
+  it('has an expectation for every lab scenario', () => {
+    assert.deepEqual(LAB_SCENARIOS.map((s) => s.id).filter((id) => !(id in EXPECTED)), []);
+  });
+
+  for (const scenario of LAB_SCENARIOS) {
+    const expected = EXPECTED[scenario.id];
+    if (!expected) continue;
+    it(`${scenario.id} → ${expected.top ?? 'no causes'}`, async function () {
+      if (lab.unavailable.some((u) => u.scenario.id === scenario.id)) this.skip();
+      const run = await runProbe({
+        target: lab.urlFor(scenario.id),
+        userName: scenario.credentials.userName,
+        password: scenario.credentials.password,
+        extraCaPem: lab.caPem,
+        timeouts: TIMEOUTS,
+        proxy: '',
+        labScenario: scenario.id,
+      });
+      const d = diagnose(run);
+      const summary = `${d.headline} | ${d.causes.map((c) => `${c.id}:${c.score}`).join(', ')}`;
+      assert.equal(d.outcome, run.outcome);
+      if (!expected.top) {
+        assert.deepEqual(d.causes, [], summary);
+        assert.match(d.headline, /passed/i);
+      } else {
+        assert.ok(d.causes.length > 0, summary);
+        const top = d.causes[0];
+        assert.equal(top.id, expected.top, summary);
+        if (expected.confidence) assert.equal(top.confidence, expected.confidence, summary);
+        if (expected.evidence) assert.ok(top.supporting.some((e) => expected.evidence!.test(e.value) || expected.evidence!.test(e.label)), `${summary}\n${JSON.stringify(top.supporting, null, 1)}`);
+        if (expected.checklist) assert.ok(top.checklistIds.includes(expected.checklist), `${summary} checklists: ${top.checklistIds}`);
+      }
+      const markdown = renderRunMarkdown(run, d);
+      for (const text of [JSON.stringify(d), markdown]) assert.ok(!text.includes(scenario.credentials.password), 'the password never appears');
+    });
+  }
+});
