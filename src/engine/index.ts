@@ -11,6 +11,8 @@ export * from '../diagnosis/diagnosisModel';
 export { CHECKLISTS, getChecklist, checklistsFor, verificationScripts } from '../diagnosis/checklists';
 export { renderRunMarkdown, renderDiagnosisText } from '../diagnosis/markdownReport';
 export { HistoryStore } from '../history/historyStore';
+export type { RunSummary, ServerGroup, HistoryStoreOptions } from '../history/historyStore';
+export { exportRunJson } from '../history/runExport';
 export { startLab, formatLabListing } from '../lab/labServer';
 export type { RunningLab } from '../lab/labServer';
 export { LAB_SCENARIOS, findScenario } from '../lab/scenarios';

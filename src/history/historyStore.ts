@@ -1,2 +1,648 @@
-// PLACEHOLDER: replaced by its owner.
-export class HistoryStore {}
+// The run history: every ProbeRun kept across restarts, shared by all VS Code windows (each its
+// own extension-host process) and the CLI, in one folder (the extension's globalStorageUri).
+//
+// Layout and why:
+//   runs/<id>.json   one file per full run, written to a temporary name and renamed into place.
+//   index.jsonl      an append-only log of small summary lines and delete tombstones (indexLog.ts).
+//   index.lock       held only while the index is rewritten (fileLock.ts).
+// The History tree needs a summary of every run, not their steps and HTTP evidence: a full run is
+// a few KB, so 10,000 of them in one log would mean reading and parsing tens of MB before the tree
+// shows anything. The index is ~300 bytes a run and is all that loading reads; a run file is read
+// when that run is opened. Run files are self-contained, so the index can always be rebuilt from
+// them: a run whose index line was lost (a torn line, a damaged index, a crash between the two
+// writes) is found on the next load and indexed again. A damaged run file costs that run only.
+//
+// Writes: append = write the run file, then append one index line with O_APPEND (no lock; under 1 ms).
+// Not fsynced by default: a killed process loses nothing it finished writing, a power cut can lose
+// the last seconds of runs (pass `durable: true` to fsync every write). Rewrites of the index
+// (compaction when deleted or expired lines pile up, repair, clear) take the lock, fsync, and
+// rename atomically without losing a line another window appends meanwhile (indexRewrite.ts).
+//
+// Reading tolerates everything a crash or a person can do to the folder: a torn last line is
+// dropped and the file repaired; unreadable lines make the store keep the damaged index as
+// index.corrupt-<time>.jsonl, salvage every readable line and re-index run files; records this
+// version does not understand are skipped. Each such event becomes one warning (warnings /
+// onWarning), never an exception and never a silent loss.
+//
+// The file work is synchronous inside async methods: it is cheaper than a thread-pool round trip
+// for these sizes and it keeps each operation atomic with respect to the others in this process.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ProbeRun } from '../probe/runModel';
+import { acquireLock, isProcessAlive } from './fileLock';
+import { appendIndexLines, INDEX_FILE, parseIndex, readFrom, summaryLine, tombstoneLine, type IndexRecord, type ParsedIndex } from './indexLog';
+import { fileStamp, rewriteIndex } from './indexRewrite';
+import { stringifyWithoutPasswords } from './passwordFilter';
+import { listRunFolder, moveRunFileAside, readRunFile, removeRunFile, runFileName, runFilePath, RUNS_FOLDER, writeRunFile } from './runFiles';
+import { groupByServer, serverKey, sortNewestFirst, summarizeRun, type RunSummary, type ServerGroup } from './runSummary';
+import { validateRun } from './runValidation';
+
+export type { RunSummary, ServerGroup } from './runSummary';
+
+export interface HistoryStoreOptions {
+  /** Retention: the newest runs kept; older ones are removed. Default 1000. */
+  maxRuns?: number;
+  /** fsync every append (survives a power cut, costs a few ms per run on most disks). Default false. */
+  durable?: boolean;
+}
+
+type Listener<T> = (value: T) => void;
+
+const DEFAULT_MAX_RUNS = 1000;
+/** How long a line being written by another window may look incomplete before we call it torn. */
+const TORN_TAIL_RECHECK_MS = 25;
+/** A background compaction gives way quickly if another window holds the lock. */
+const BACKGROUND_LOCK_TIMEOUT_MS = 250;
+const FOREGROUND_LOCK_TIMEOUT_MS = 10_000;
+/** Run files this recent may belong to an append still in progress in another window. */
+const IN_FLIGHT_GRACE_MS = 2_000;
+const TEMP_FILE_MAX_AGE_MS = 60 * 60_000;
+
+/** A listener's bug must not break the store's operation that happened to notify it. */
+function callSafely<T>(listener: Listener<T>, value: T): void {
+  try {
+    listener(value);
+  } catch {
+    // ignored on purpose
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class HistoryStore {
+  readonly directory: string;
+  readonly maxRuns: number;
+  private readonly durable: boolean;
+  private readonly indexPath: string;
+  private readonly lockPath: string;
+
+  private readonly byId = new Map<string, RunSummary>();
+  private readonly deletedIds = new Set<string>();
+  private newestFirstCache: RunSummary[] | undefined;
+  private loaded = false;
+  /** Index file identity and how far we have read it, for cheap incremental reloads. */
+  private indexInode: bigint | undefined;
+  private readOffset = 0;
+  /** Records in the index file as far as we know: lines beyond the live runs are obsolete. */
+  private recordCount = 0;
+  /** Bumped whenever the list of runs changes; listeners hear about each new version once. */
+  private version = 0;
+  private announcedVersion = 0;
+
+  private queue: Promise<unknown> = Promise.resolve();
+  private background: Promise<void> = Promise.resolve();
+  private compactionScheduled = false;
+
+  private readonly warningList: string[] = [];
+  private readonly warned = new Set<string>();
+  private readonly warningListeners = new Set<Listener<string>>();
+  private readonly changeListeners = new Set<Listener<void>>();
+
+  constructor(directory: string, options: HistoryStoreOptions = {}) {
+    this.directory = directory;
+    this.maxRuns = Math.max(1, Math.floor(options.maxRuns ?? DEFAULT_MAX_RUNS));
+    this.durable = options.durable ?? false;
+    this.indexPath = path.join(directory, INDEX_FILE);
+    this.lockPath = path.join(directory, 'index.lock');
+  }
+
+  /** Every problem met so far, in plain words for the user (a damaged file, a skipped record…). */
+  get warnings(): readonly string[] {
+    return this.warningList;
+  }
+
+  onWarning(listener: Listener<string>): () => void {
+    this.warningListeners.add(listener);
+    return () => this.warningListeners.delete(listener);
+  }
+
+  /** Fires after the list of runs changed (our own writes or another window's, seen by reload). */
+  onDidChange(listener: Listener<void>): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /**
+   * Reads the index (other methods call this when needed). The run files are then checked in the
+   * background (see whenIdle): runs the index lost are restored and announced by onDidChange.
+   */
+  load(): Promise<void> {
+    return this.enqueue(() => this.loadNow());
+  }
+
+  /**
+   * Picks up what other windows wrote: reads only the new end of the index when it grew, or
+   * everything when it was rewritten. Resolves to true when the list of runs changed.
+   */
+  reload(): Promise<boolean> {
+    return this.enqueue(async () => {
+      const before = this.version;
+      await this.reloadNow();
+      return this.version !== before;
+    });
+  }
+
+  /** Stores a run. Any property named "password" is dropped on the way to disk. */
+  append(run: ProbeRun): Promise<RunSummary> {
+    return this.enqueue(async () => {
+      const problem = validateRun(run);
+      if (typeof problem === 'string') throw new Error(`Not a run this version can store: ${problem}.`);
+      if (this.deletedIds.has(run.id)) throw new Error(`Run ${run.id} was deleted and cannot be stored again.`);
+      this.ensureFolders();
+      writeRunFile(this.directory, run.id, stringifyWithoutPasswords(run), this.durable);
+      const summary = summarizeRun(run);
+      await this.appendToIndex([summaryLine(summary)]);
+      if (this.loaded) this.apply({ kind: 'run', summary, line: '' });
+      this.recordCount++;
+      this.scheduleCompactionIfNeeded();
+      return summary;
+    });
+  }
+
+  /** The full run, or undefined if it is not stored (or its file is unreadable: see warnings). */
+  get(id: string): Promise<ProbeRun | undefined> {
+    return this.enqueue(async () => {
+      if (this.deletedIds.has(id)) return undefined;
+      let text: string | undefined;
+      try {
+        text = readRunFile(this.directory, id);
+      } catch (error) {
+        this.warn(`Run ${id} could not be read: ${(error as Error).message}`);
+        return undefined;
+      }
+      if (text === undefined) {
+        if (this.byId.delete(id)) this.markChanged();
+        return undefined;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        const aside = moveRunFileAside(this.directory, runFileName(id), fileStamp());
+        // A tombstone takes it out of every window's list; the damaged bytes stay in the copy.
+        await this.appendToIndex([tombstoneLine(id)]);
+        this.apply({ kind: 'deleted', id, line: '' });
+        this.recordCount++;
+        this.warn(`The stored run ${id} was damaged and cannot be shown; its file was kept as ${aside}.`);
+        return undefined;
+      }
+      const run = validateRun(value);
+      if (typeof run === 'string' || run.id !== id) {
+        this.warn(`The stored run ${id} was skipped: ${typeof run === 'string' ? run : 'its file holds another run'}.`);
+        return undefined;
+      }
+      return run;
+    });
+  }
+
+  /** Summaries of the kept runs, newest first, at most maxRuns. Shared objects: treat them as read-only. */
+  summaries(): Promise<RunSummary[]> {
+    return this.enqueue(async () => {
+      await this.ensureLoaded();
+      return [...this.newestFirst()];
+    });
+  }
+
+  /** The first level of the History tree: one group per server, newest first. */
+  groupByServer(): Promise<ServerGroup[]> {
+    return this.enqueue(async () => {
+      await this.ensureLoaded();
+      return groupByServer(this.newestFirst());
+    });
+  }
+
+  /** The second level: the runs against one server, newest first. */
+  summariesForServer(host: string): Promise<RunSummary[]> {
+    return this.enqueue(async () => {
+      await this.ensureLoaded();
+      const key = serverKey(host);
+      return this.newestFirst().filter((s) => serverKey(s.host) === key);
+    });
+  }
+
+  /** Deletes one run; resolves to false when there was no such run. */
+  delete(id: string): Promise<boolean> {
+    return this.enqueue(async () => {
+      await this.ensureLoaded();
+      const existed = this.byId.has(id) || fs.existsSync(runFilePath(this.directory, id));
+      if (!existed) return false;
+      this.ensureFolders();
+      await this.appendToIndex([tombstoneLine(id)]);
+      removeRunFile(this.directory, id);
+      this.apply({ kind: 'deleted', id, line: '' });
+      this.recordCount++;
+      this.scheduleCompactionIfNeeded();
+      return true;
+    });
+  }
+
+  /** Deletes every run (runs another window stores while this happens are kept). */
+  clear(): Promise<void> {
+    return this.enqueue(async () => {
+      this.ensureFolders();
+      await this.rewriteLocked('clear', FOREGROUND_LOCK_TIMEOUT_MS);
+      this.loaded = true;
+    });
+  }
+
+  /** Rewrites the index without deleted and expired runs (also happens by itself). */
+  compact(): Promise<void> {
+    return this.enqueue(async () => {
+      this.ensureFolders();
+      await this.rewriteLocked('compact', FOREGROUND_LOCK_TIMEOUT_MS);
+      this.loaded = true;
+    });
+  }
+
+  /**
+   * Resolves when the background work this store started is done: the check of the run files
+   * that follows a load (restoring runs a damaged index lost) and compaction.
+   */
+  async whenIdle(): Promise<void> {
+    for (let background = this.background; ; background = this.background) {
+      await background;
+      await this.queue;
+      if (background === this.background) return;
+    }
+  }
+
+  // ---- internals ----
+
+  private enqueue<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(operation, operation);
+    this.queue = result.catch(() => undefined);
+    return result.finally(() => this.fireChangeIfNeeded());
+  }
+
+  private warn(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.warningList.push(message);
+    for (const listener of this.warningListeners) callSafely(listener, message);
+  }
+
+  private markChanged(): void {
+    this.version++;
+    this.newestFirstCache = undefined;
+  }
+
+  private fireChangeIfNeeded(): void {
+    if (this.version === this.announcedVersion) return;
+    this.announcedVersion = this.version;
+    for (const listener of this.changeListeners) callSafely(listener, undefined);
+  }
+
+  private ensureFolders(): void {
+    fs.mkdirSync(path.join(this.directory, RUNS_FOLDER), { recursive: true });
+  }
+
+  private async ensureLoaded(): Promise<void> {
+    if (!this.loaded) await this.loadNow();
+  }
+
+  private newestFirst(): RunSummary[] {
+    if (!this.newestFirstCache) this.newestFirstCache = sortNewestFirst([...this.byId.values()]).slice(0, this.maxRuns);
+    return this.newestFirstCache;
+  }
+
+  private apply(record: IndexRecord): void {
+    if (record.kind === 'run') {
+      if (this.deletedIds.has(record.summary.id)) return;
+      const known = this.byId.get(record.summary.id);
+      if (known && known.startedAt === record.summary.startedAt && known.outcome === record.summary.outcome) return;
+      this.byId.set(record.summary.id, record.summary);
+      this.markChanged();
+    } else if (record.kind === 'deleted') {
+      this.deletedIds.add(record.id);
+      if (this.byId.delete(record.id)) this.markChanged();
+    }
+  }
+
+  private resetState(): void {
+    if (this.byId.size > 0) this.markChanged();
+    this.byId.clear();
+    this.deletedIds.clear();
+    this.recordCount = 0;
+    this.newestFirstCache = undefined;
+  }
+
+  private applyAll(records: readonly IndexRecord[]): void {
+    const skipped = new Map<string, number>();
+    for (const record of records) {
+      if (record.kind === 'unknown') skipped.set(record.reason, (skipped.get(record.reason) ?? 0) + 1);
+      else this.apply(record);
+    }
+    this.recordCount += records.length;
+    for (const [reason, count] of skipped) {
+      this.warn(`${count} history ${count === 1 ? 'entry was' : 'entries were'} skipped: ${reason}.`);
+    }
+  }
+
+  private readIndex(): { buffer: Buffer; inode: bigint | undefined } {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.indexPath, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { buffer: Buffer.alloc(0), inode: undefined };
+      throw error;
+    }
+    try {
+      return { inode: fs.fstatSync(fd, { bigint: true }).ino, buffer: readFrom(fd, 0) };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private async loadNow(): Promise<void> {
+    let read: { buffer: Buffer; inode: bigint | undefined };
+    try {
+      read = this.readIndex();
+    } catch (error) {
+      this.warn(`The history could not be read (${(error as Error).message}); it starts empty.`);
+      this.resetState();
+      this.loaded = true;
+      return;
+    }
+    let parsed = parseIndex(read.buffer);
+    let tornTail = false;
+    if (parsed.partialTailBytes > 0 && parsed.damagedLines === 0) {
+      // Maybe another window is in the middle of writing that line: look again before judging.
+      await sleep(TORN_TAIL_RECHECK_MS);
+      read = this.readIndex();
+      parsed = parseIndex(read.buffer);
+      tornTail = parsed.partialTailBytes > 0;
+    }
+    this.resetState();
+    if (parsed.damagedLines > 0 || tornTail) {
+      if (tornTail && parsed.damagedLines === 0) {
+        this.warn('The history index ended with an incomplete entry (a window or the computer stopped while saving); the index was repaired.');
+      }
+      this.ensureFolders();
+      try {
+        await this.rewriteLocked('repair', FOREGROUND_LOCK_TIMEOUT_MS);
+      } catch (error) {
+        // Another window holds the lock (or the folder is read-only): show what is readable now,
+        // and read the whole file again next time so the repair is retried.
+        this.warn(`The history index needs a repair that could not run yet: ${(error as Error).message}`);
+        this.resetState();
+        this.applyAll(parsed.records);
+        this.indexInode = undefined;
+        this.readOffset = 0;
+      }
+    } else {
+      this.applyAll(parsed.records);
+      this.indexInode = read.inode;
+      this.readOffset = parsed.endOfLastLine;
+    }
+    this.loaded = true;
+    this.scheduleBackground(() => this.reconcileWithRunFiles());
+    this.scheduleCompactionIfNeeded();
+  }
+
+  private async reloadNow(): Promise<void> {
+    if (!this.loaded) return this.loadNow();
+    let stat: fs.BigIntStats;
+    try {
+      stat = fs.statSync(this.indexPath, { bigint: true });
+    } catch {
+      return this.loadNow();
+    }
+    if (stat.ino !== this.indexInode || Number(stat.size) < this.readOffset) return this.loadNow();
+    if (Number(stat.size) === this.readOffset) return;
+    const fd = fs.openSync(this.indexPath, 'r');
+    let parsed: ParsedIndex;
+    try {
+      if (fs.fstatSync(fd, { bigint: true }).ino !== this.indexInode) return this.loadNow();
+      parsed = parseIndex(readFrom(fd, this.readOffset));
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (parsed.damagedLines > 0) return this.loadNow();
+    this.applyAll(parsed.records);
+    this.readOffset += parsed.endOfLastLine;
+  }
+
+  /** Appends index lines, repairing a torn tail first if there is one. */
+  private async appendToIndex(lines: string[]): Promise<void> {
+    if (appendIndexLines(this.indexPath, lines, this.durable) === 'appended') return;
+    this.warn('The history index ended with an incomplete entry (a window or the computer stopped while saving); the index was repaired.');
+    await this.rewriteLocked('repair', FOREGROUND_LOCK_TIMEOUT_MS);
+    if (appendIndexLines(this.indexPath, lines, this.durable) !== 'appended') {
+      throw new Error('The history index could not be repaired; the run was not recorded.');
+    }
+  }
+
+  /**
+   * Rewrites the index under the lock and rebuilds the in-memory list from what was written.
+   * compact and repair keep the newest maxRuns live runs; clear keeps only what other windows
+   * append while it runs.
+   */
+  private async rewriteLocked(kind: 'compact' | 'repair' | 'clear', lockTimeoutMs: number): Promise<void> {
+    const release = await acquireLock(this.lockPath, { timeoutMs: lockTimeoutMs });
+    try {
+      let dropIds: string[] = [];
+      const result = rewriteIndex(this.directory, (before) => {
+        if (kind === 'clear') {
+          dropIds = before.records.flatMap((r) => (r.kind === 'run' ? [r.summary.id] : []));
+          return { keep: [] };
+        }
+        const live = new Map<string, IndexRecord & { kind: 'run' }>();
+        const deleted = new Set<string>();
+        const unknown: IndexRecord[] = [];
+        for (const record of before.records) {
+          if (record.kind === 'run') {
+            if (!deleted.has(record.summary.id)) live.set(record.summary.id, record);
+          } else if (record.kind === 'deleted') {
+            deleted.add(record.id);
+            live.delete(record.id);
+          } else {
+            unknown.push(record);
+          }
+        }
+        // Summaries whose run file is gone (removed by hand) go too. Listed after reading the index:
+        // a run file is written before its line, so every line read has its file listed by now.
+        const existingFiles = new Set(listRunFolder(this.directory).runFiles);
+        const present = [...live.values()].filter((r) => existingFiles.has(runFileName(r.summary.id)));
+        const kept = sortNewestFirst(present.map((r) => r.summary)).slice(0, this.maxRuns);
+        const keptIds = new Set(kept.map((s) => s.id));
+        dropIds = [...live.keys()].filter((id) => !keptIds.has(id));
+        // Oldest first, so the file keeps growing in time order; newer-format lines are kept as they are.
+        const keep: IndexRecord[] = [...unknown, ...kept.reverse().map((s) => live.get(s.id) as IndexRecord)];
+        return { keep };
+      });
+
+      const keptByTail = new Set(result.appendedMeanwhile.flatMap((r) => (r.kind === 'run' ? [r.summary.id] : [])));
+      for (const id of dropIds) if (!keptByTail.has(id)) removeRunFile(this.directory, id);
+      if (kind === 'clear') this.removeUnindexedRunFiles(keptByTail);
+
+      // Rebuild the list from the new file: the kept records plus whatever others appended.
+      const read = this.readIndex();
+      const parsed = parseIndex(read.buffer);
+      this.resetState();
+      this.applyAll(parsed.records);
+      this.indexInode = read.inode;
+      this.readOffset = parsed.endOfLastLine;
+
+      if (result.damagedLines > 0) {
+        this.warn(
+          `The history index was damaged (${result.damagedLines} unreadable ${result.damagedLines === 1 ? 'line' : 'lines'}) and was rebuilt. ` +
+            `The damaged file was kept as ${result.corruptCopyPath ?? '(it was gone)'}; its readable entries were kept ` +
+            'and runs missing from it are restored from their files.',
+        );
+      }
+      if (result.uncopiedLines > 0) {
+        this.warn(`${result.uncopiedLines} history entries written by another window during a rewrite could not be copied; they are restored from their files on the next load.`);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /** After a clear: run files nobody indexes any more, except very recent ones (another window mid-append). */
+  private removeUnindexedRunFiles(keepIds: ReadonlySet<string>): void {
+    const keepNames = new Set([...keepIds].map(runFileName));
+    for (const name of listRunFolder(this.directory).runFiles) {
+      if (keepNames.has(name)) continue;
+      const file = path.join(this.directory, RUNS_FOLDER, name);
+      try {
+        if (Date.now() - fs.statSync(file).mtimeMs > IN_FLIGHT_GRACE_MS) fs.rmSync(file, { force: true });
+      } catch {
+        // removed meanwhile
+      }
+    }
+  }
+
+  /**
+   * Brings the index and the run files into agreement after a full load: run files without an
+   * index line are indexed again (nothing written is ever lost to a damaged index), files of
+   * deleted runs are removed, summaries without a file are hidden, and temporary files of dead
+   * processes are cleaned up.
+   */
+  private async reconcileWithRunFiles(): Promise<void> {
+    let listing: ReturnType<typeof listRunFolder>;
+    try {
+      listing = listRunFolder(this.directory);
+    } catch (error) {
+      this.warn(`The stored runs could not be listed: ${(error as Error).message}`);
+      return;
+    }
+    const liveByName = new Map<string, string>();
+    for (const id of this.byId.keys()) liveByName.set(runFileName(id), id);
+    const deletedNames = new Set<string>();
+    for (const id of this.deletedIds) deletedNames.add(runFileName(id));
+
+    const restoredLines: string[] = [];
+    const restored: RunSummary[] = [];
+    let skipped = 0;
+    const seen = new Set<string>();
+    for (const name of listing.runFiles) {
+      if (liveByName.has(name)) {
+        seen.add(name);
+        continue;
+      }
+      const file = path.join(this.directory, RUNS_FOLDER, name);
+      if (deletedNames.has(name)) {
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch {
+        continue; // removed meanwhile by another window
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        const aside = moveRunFileAside(this.directory, name, fileStamp());
+        this.warn(`A stored run file was damaged and cannot be shown; it was kept as ${aside}.`);
+        continue;
+      }
+      const run = validateRun(value);
+      if (typeof run === 'string' || runFileName(run.id) !== name) {
+        skipped++;
+        continue;
+      }
+      if (this.deletedIds.has(run.id)) {
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      const summary = summarizeRun(run);
+      restored.push(summary);
+      restoredLines.push(summaryLine(summary));
+    }
+    if (skipped > 0) this.warn(`${skipped} stored run ${skipped === 1 ? 'file was' : 'files were'} skipped: not a run this version can read.`);
+    if (restored.length > 0) {
+      await this.appendToIndex(restoredLines);
+      for (const summary of restored) this.apply({ kind: 'run', summary, line: '' });
+      this.recordCount += restored.length;
+      this.warn(`${restored.length} ${restored.length === 1 ? 'run was' : 'runs were'} missing from the history index and ${restored.length === 1 ? 'was' : 'were'} restored from ${restored.length === 1 ? 'its file' : 'their files'}.`);
+    }
+
+    const missing = [...liveByName].filter(([name]) => !seen.has(name));
+    if (missing.length > 0) {
+      for (const [, id] of missing) this.byId.delete(id);
+      this.markChanged();
+      let rewrittenMeanwhile = false;
+      try {
+        rewrittenMeanwhile = fs.statSync(this.indexPath, { bigint: true }).ino !== this.indexInode;
+      } catch {
+        rewrittenMeanwhile = true;
+      }
+      // Another window's compaction removes files and lines together: only a real loss is worth a warning.
+      if (!rewrittenMeanwhile) {
+        this.warn(`${missing.length} ${missing.length === 1 ? 'run listed in the history has' : 'runs listed in the history have'} no stored file (removed outside the extension?) and ${missing.length === 1 ? 'was' : 'were'} hidden.`);
+      }
+    }
+
+    for (const temp of listing.tempFiles) this.removeTempFileIfAbandoned(path.join(this.directory, RUNS_FOLDER, temp.name), temp.pid);
+    try {
+      for (const name of fs.readdirSync(this.directory)) {
+        const match = /^index\.jsonl\.tmp-(\d+)-/.exec(name);
+        if (match) this.removeTempFileIfAbandoned(path.join(this.directory, name), Number(match[1]));
+      }
+    } catch {
+      // the folder vanished: the next write recreates it
+    }
+  }
+
+  private removeTempFileIfAbandoned(file: string, pid: number): void {
+    try {
+      const ageMs = Date.now() - fs.statSync(file).mtimeMs;
+      if (ageMs > TEMP_FILE_MAX_AGE_MS || (pid !== process.pid && !isProcessAlive(pid))) fs.rmSync(file, { force: true });
+    } catch {
+      // gone already
+    }
+  }
+
+  private needsCompaction(): boolean {
+    const live = this.byId.size;
+    const slack = Math.max(10, Math.ceil(this.maxRuns * 0.1));
+    return live > this.maxRuns + slack || this.recordCount - live > Math.max(100, live);
+  }
+
+  /**
+   * Work that need not delay the caller (checking run files after a load, compaction) runs in the
+   * queue after what the caller asks next: the tree appears first, corrections follow as changes.
+   */
+  private scheduleBackground(work: () => Promise<void>): void {
+    const previous = this.background;
+    this.background = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.enqueue(work))
+      .catch((error: Error) => {
+        if (error.name !== 'LockTimeoutError') this.warn(`History maintenance failed: ${error.message}`);
+      })
+      .then(() => previous);
+  }
+
+  /** Compaction gives way to other windows: if one holds the lock, the next write tries again. */
+  private scheduleCompactionIfNeeded(): void {
+    if (this.compactionScheduled || !this.needsCompaction()) return;
+    this.compactionScheduled = true;
+    this.scheduleBackground(async () => {
+      this.compactionScheduled = false;
+      if (this.needsCompaction()) await this.rewriteLocked('compact', BACKGROUND_LOCK_TIMEOUT_MS);
+    });
+  }
+}

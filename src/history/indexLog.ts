@@ -1,0 +1,176 @@
+// The history index: `index.jsonl`, an append-only JSON Lines log with one small line per event.
+//   {"s":1,"r":{"id":…,"host":…}}  a run was added (its RunSummary; "s" is the line format version)
+//   {"deleted":"<id>","at":"<iso>"} a run was deleted (tombstones are sticky: an id never comes back)
+// Replaying the log gives the list of runs without opening any run file.
+//
+// Concurrent appenders (two VS Code windows) need no lock: each line is written with one write()
+// on a file opened with O_APPEND. We rely on the kernel placing each such write at the end of the
+// file without interleaving it with another process's write, which holds for regular files on
+// local Linux, macOS and Windows (NTFS) file systems; network file systems (NFS, SMB) do not
+// promise it, and the damage there would be confined to the lines concerned (see parseIndex).
+//
+// A rewrite (compaction) replaces the file by rename while appenders may hold the old one open.
+// The appender compares the inode it wrote to with the one at the path after its write; if the
+// file was replaced meanwhile, it writes the line again to the new file. Together with the
+// rewriter copying whatever reached the old file before the rename (indexRewrite.ts), no line is
+// lost, at worst duplicated, and replaying is idempotent.
+import * as fs from 'node:fs';
+import { stringifyWithoutPasswords } from './passwordFilter';
+import type { RunSummary } from './runSummary';
+import { validateSummary } from './runValidation';
+
+export const INDEX_FILE = 'index.jsonl';
+export const INDEX_LINE_FORMAT = 1;
+
+export type IndexRecord =
+  | { kind: 'run'; summary: RunSummary; line: string }
+  | { kind: 'deleted'; id: string; line: string }
+  /** Valid JSON this version does not understand (e.g. from a newer version): skipped, but kept by rewrites. */
+  | { kind: 'unknown'; reason: string; line: string };
+
+export interface ParsedIndex {
+  records: IndexRecord[];
+  /** Complete lines that are not JSON at all: the file is damaged. */
+  damagedLines: number;
+  /** Records recovered from the end of damaged lines (a torn line with a whole record glued after it). */
+  recoveredRecords: number;
+  /** Offset just after the last newline: where the next read should start. */
+  endOfLastLine: number;
+  /** Bytes after the last newline: a line still being written, or one torn by a crash. */
+  partialTailBytes: number;
+}
+
+/** Every line we write starts like this; a tail that does not is garbage, not a torn write. */
+const RECORD_START = 0x7b; // '{'
+
+export function summaryLine(summary: RunSummary): string {
+  return stringifyWithoutPasswords({ s: INDEX_LINE_FORMAT, r: summary });
+}
+
+export function tombstoneLine(id: string): string {
+  return JSON.stringify({ deleted: id, at: new Date().toISOString() });
+}
+
+function recordFromJson(value: unknown, line: string): IndexRecord {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'unknown', reason: 'not a JSON object', line };
+  const object = value as Record<string, unknown>;
+  if (object.s === INDEX_LINE_FORMAT) {
+    const summary = validateSummary(object.r);
+    return typeof summary === 'string' ? { kind: 'unknown', reason: summary, line } : { kind: 'run', summary, line };
+  }
+  if (typeof object.deleted === 'string') return { kind: 'deleted', id: object.deleted, line };
+  if (object.s !== undefined) return { kind: 'unknown', reason: `index line format ${JSON.stringify(object.s)} is newer than this version`, line };
+  return { kind: 'unknown', reason: 'not a history record', line };
+}
+
+/** A torn line followed, on the same line, by a whole record: keep the record. */
+function recoverGluedRecord(line: string): IndexRecord | undefined {
+  for (let i = line.length; i > 0; ) {
+    i = Math.max(line.lastIndexOf('{"s":', i - 1), line.lastIndexOf('{"deleted":', i - 1));
+    if (i <= 0) return undefined;
+    try {
+      const record = recordFromJson(JSON.parse(line.slice(i)), line.slice(i));
+      if (record.kind !== 'unknown') return record;
+    } catch {
+      // not a whole record from here: look further left
+    }
+  }
+  return undefined;
+}
+
+/** Parses the complete lines of `buffer` from `start`. */
+export function parseIndex(buffer: Buffer, start = 0): ParsedIndex {
+  const lastNewline = buffer.lastIndexOf(0x0a);
+  const endOfLastLine = lastNewline >= start ? lastNewline + 1 : start;
+  const parsed: ParsedIndex = {
+    records: [],
+    damagedLines: 0,
+    recoveredRecords: 0,
+    endOfLastLine,
+    partialTailBytes: buffer.length - endOfLastLine,
+  };
+  // Text without any newline that is not even the start of a record (e.g. a file that is not
+  // JSON Lines at all) is damage, which the store keeps a copy of, rather than a torn tail.
+  if (parsed.partialTailBytes > 0 && buffer[endOfLastLine] !== RECORD_START) parsed.damagedLines++;
+  if (endOfLastLine === start) return parsed;
+  const lines = buffer.toString('utf8', start, endOfLastLine - 1).split('\n');
+  for (const raw of lines) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw; // tolerate a file re-saved with CRLF
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      parsed.damagedLines++;
+      const recovered = recoverGluedRecord(line);
+      if (recovered) {
+        parsed.records.push(recovered);
+        parsed.recoveredRecords++;
+      }
+      continue;
+    }
+    parsed.records.push(recordFromJson(value, line));
+  }
+  return parsed;
+}
+
+/** Reads `[start, end of file)` of an open file. */
+export function readFrom(fd: number, start: number): Buffer {
+  const size = fs.fstatSync(fd).size;
+  if (size <= start) return Buffer.alloc(0);
+  const buffer = Buffer.allocUnsafe(size - start);
+  let read = 0;
+  while (read < buffer.length) {
+    const n = fs.readSync(fd, buffer, read, buffer.length - read, start + read);
+    if (n === 0) break;
+    read += n;
+  }
+  return buffer.subarray(0, read);
+}
+
+function writeWhole(fd: number, data: Buffer): void {
+  // One write() in practice; the loop only matters for a short write (disk full, signal).
+  for (let offset = 0; offset < data.length; ) offset += fs.writeSync(fd, data, offset, data.length - offset);
+}
+
+export type AppendResult = 'appended' | 'tornTail';
+
+/** Lets tests run a rewrite at the worst moment; production code passes none. */
+export interface AppendHooks {
+  afterOpen?(): void;
+}
+
+/**
+ * Appends whole lines in one write. Refuses ('tornTail') when the file does not end with a
+ * newline, because our line would be glued to the torn one: the caller repairs the file first.
+ */
+export function appendIndexLines(indexPath: string, lines: readonly string[], durable: boolean, hooks: AppendHooks = {}): AppendResult {
+  const data = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const fd = fs.openSync(indexPath, 'a+');
+    let writtenInode: bigint;
+    try {
+      hooks.afterOpen?.();
+      const stat = fs.fstatSync(fd, { bigint: true });
+      if (stat.size > 0n) {
+        const last = Buffer.alloc(1);
+        fs.readSync(fd, last, 0, 1, Number(stat.size - 1n));
+        if (last[0] !== 0x0a) return 'tornTail';
+      }
+      writeWhole(fd, data);
+      if (durable) fs.fsyncSync(fd);
+      writtenInode = stat.ino;
+    } finally {
+      fs.closeSync(fd);
+    }
+    let currentInode: bigint | undefined;
+    try {
+      currentInode = fs.statSync(indexPath, { bigint: true }).ino;
+    } catch {
+      currentInode = undefined; // replaced and not there yet: write again
+    }
+    if (currentInode === writtenInode) return 'appended';
+    // The file was replaced by a rewrite while we wrote: make sure the line is in the new one too.
+  }
+  throw new Error(`History index ${indexPath} keeps being replaced; the run was not recorded.`);
+}

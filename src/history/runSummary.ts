@@ -1,0 +1,83 @@
+// The light view of a stored run: what the History tree lists before anyone opens a run.
+// The store keeps only these in memory (a few hundred bytes each) and reads a full ProbeRun
+// from disk when one is opened, so 10,000 runs stay cheap to load and to group.
+import { firstFailedStep, type ProbeRun, type RunOutcome } from '../probe/runModel';
+
+export interface RunSummary {
+  id: string;
+  host: string;
+  url: string;
+  userName?: string;
+  outcome: RunOutcome;
+  startedAt: string;
+  durationMs: number;
+  labScenario?: string;
+  failedStepId?: string;
+  failedSummary?: string;
+}
+
+/** One server in the first level of the History tree. */
+export interface ServerGroup {
+  host: string;
+  count: number;
+  latestOutcome: RunOutcome;
+  latestStartedAt: string;
+  latestRunId: string;
+}
+
+/** The tree shows one line per failure; longer text waits until the run is opened. */
+const MAX_FAILED_SUMMARY_CHARS = 300;
+
+export function summarizeRun(run: ProbeRun): RunSummary {
+  const failed = firstFailedStep(run);
+  const summary: RunSummary = {
+    id: run.id,
+    host: run.target.host,
+    url: run.target.url || run.target.input,
+    outcome: run.outcome,
+    startedAt: run.startedAt,
+    durationMs: run.durationMs,
+  };
+  if (run.userName) summary.userName = run.userName;
+  if (run.labScenario) summary.labScenario = run.labScenario;
+  if (failed) {
+    summary.failedStepId = failed.id;
+    summary.failedSummary =
+      failed.summary.length > MAX_FAILED_SUMMARY_CHARS ? `${failed.summary.slice(0, MAX_FAILED_SUMMARY_CHARS - 1)}…` : failed.summary;
+  }
+  return summary;
+}
+
+/**
+ * Sort key: the start time as a canonical ISO string (what toISOString writes, which sorts as
+ * text). Other spellings are normalised; unparseable times sort last.
+ */
+export function startedAtKey(startedAt: string): string {
+  if (startedAt.length === 24 && startedAt.endsWith('Z') && startedAt[10] === 'T') return startedAt;
+  const ms = Date.parse(startedAt);
+  return Number.isNaN(ms) ? '' : new Date(ms).toISOString();
+}
+
+/** Newest first; the id breaks ties so the order is the same in every window. */
+export function sortNewestFirst(summaries: RunSummary[]): RunSummary[] {
+  const keyed = summaries.map((s) => ({ s, k: startedAtKey(s.startedAt) }));
+  keyed.sort((a, b) => (a.k < b.k ? 1 : a.k > b.k ? -1 : a.s.id < b.s.id ? 1 : a.s.id > b.s.id ? -1 : 0));
+  return keyed.map((k) => k.s);
+}
+
+/** Host names are case-insensitive; the group shows the spelling of the newest run. */
+export function serverKey(host: string): string {
+  return host.toLowerCase();
+}
+
+/** Groups summaries that are already newest first; groups come out newest first too. */
+export function groupByServer(newestFirst: readonly RunSummary[]): ServerGroup[] {
+  const groups = new Map<string, ServerGroup>();
+  for (const s of newestFirst) {
+    const key = serverKey(s.host);
+    const group = groups.get(key);
+    if (group) group.count++;
+    else groups.set(key, { host: s.host, count: 1, latestOutcome: s.outcome, latestStartedAt: s.startedAt, latestRunId: s.id });
+  }
+  return [...groups.values()];
+}
