@@ -67,6 +67,8 @@ if (!production) {
     outdir: join(root, 'out'),
     outbase: root,
     bundle: false,
+    // Lazy `await import()` must become require() here: these files are CommonJS, loaded by mocha.
+    supported: { 'dynamic-import': false },
     platform: 'node',
     target: 'node20',
     format: 'cjs',

@@ -1,6 +1,7 @@
 // `activesync-doctor probe <url|host>`: one connectivity test, printed for a person (step tree
 // and diagnosis), as JSON (the run and its diagnosis) or as Markdown (a change-ticket report).
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { stripControlCharacters, terminalSafe } from '../common/textSafety';
 import { diagnose } from '../diagnosis/diagnose';
 import type { MailboxServerHint } from '../diagnosis/diagnosisModel';
@@ -77,6 +78,8 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   const auth = (flag(args, 'auth') ?? 'basic') as AuthMethod;
   if (auth !== 'basic') throw new UsageError(`--auth ${String(auth).slice(0, 20)} is not supported in this version; only basic.`);
   const timeout = integerFlag(args, 'timeout', 100, 600_000);
+  const connectTo = flag(args, 'connect-to');
+  if (connectTo && isIP(connectTo) === 0) throw new UsageError(`--connect-to takes an IP address, not "${connectTo.slice(0, 60)}".`);
   const mailboxOn = flag(args, 'mailbox-on');
   if (mailboxOn !== undefined && !MAILBOX_HINTS[mailboxOn]) throw new UsageError(`--mailbox-on takes one of ${Object.keys(MAILBOX_HINTS).join(', ')}.`);
 
@@ -105,7 +108,9 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
       target = lab.urlFor(scenario.id);
       extraCaPem = lab.caPem;
       userName ??= scenario.credentials.userName;
-      password = userName === scenario.credentials.userName ? scenario.credentials.password : undefined;
+      // The scenario's own test password, unless the user chose to supply one (e.g. to see a wrong one fail).
+      const supplied = has(args, 'password-stdin') || io.env.ACTIVESYNC_PASSWORD !== undefined;
+      password = userName === scenario.credentials.userName && !supplied ? scenario.credentials.password : undefined;
     }
     if (password === undefined) {
       password = await resolvePassword({ userName, fromStdin: has(args, 'password-stdin'), env: io.env, stdin: io.stdin, stderr: io.stderr });
@@ -125,7 +130,7 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
       crossCheck: !has(args, 'no-cross-check'),
       timeouts: timeout ? { overallMs: timeout } : undefined,
       proxy: flag(args, 'proxy'),
-      connectTo: flag(args, 'connect-to'),
+      connectTo,
       env: io.env,
       signal: controller.signal,
       labScenario: labScenario ?? undefined,

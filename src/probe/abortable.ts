@@ -3,6 +3,8 @@
 // milliseconds, and the reason tells a timeout from a cancel.
 
 export class RunAbortedError extends Error {
+  override readonly name = 'RunAbortedError';
+
   constructor(readonly reason: 'cancelled' | 'timeout') {
     super(reason === 'cancelled' ? 'The run was cancelled.' : 'The run took longer than its overall time limit.');
   }

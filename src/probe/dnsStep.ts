@@ -65,7 +65,7 @@ async function classifyFailure(
   // getaddrinfo says ENOTFOUND for NXDOMAIN and sometimes for SERVFAIL; ask DNS directly to tell them apart.
   let code = error.code ?? 'UNKNOWN';
   try {
-    const resolver = new Resolver({ timeout: Math.min(budgetMs, 3000), tries: 1 });
+    const resolver = new Resolver({ timeout: Math.max(1, Math.floor(Math.min(budgetMs, 3000))), tries: 1 });
     const ask = resolver.resolve4(host).catch(async (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENODATA') return resolver.resolve6(host);
       throw e;

@@ -41,6 +41,28 @@ export function redactHeaders(headers: Record<string, string>): Array<[string, s
   });
 }
 
+/**
+ * The secret parts of an Authorization value: the token and, for Basic, the decoded
+ * "user:password" and the password. A hostile or debugging server may echo them back.
+ */
+export function credentialSecrets(authorization: string): string[] {
+  const [scheme, token = ''] = authorization.split(' ', 2);
+  const secrets = [token];
+  if (scheme.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(token, 'base64').toString('utf8');
+    secrets.push(decoded, decoded.slice(decoded.indexOf(':') + 1));
+  }
+  // Very short values would blank out ordinary text and hide nothing worth hiding.
+  return secrets.filter((s) => s.length >= 4);
+}
+
+/** Replaces each secret, longest first, so evidence can quote a reply without quoting the password. */
+export function scrubSecrets(text: string, secrets: ReadonlySet<string>): string {
+  let out = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
 function decodeRawHeaders(raw: Buffer[] | string[] | null | undefined): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   if (!raw) return out;
@@ -93,6 +115,8 @@ export function classifyHttpError(error: unknown, limits: HttpLimits): { code: s
 export class ProbeHttpConnection {
   private readonly client: Client;
   private pending: Socket | undefined;
+  /** Credentials this connection has sent: scrubbed from every reply it records or logs. */
+  private readonly secrets = new Set<string>();
   connections = 0;
 
   constructor(
@@ -132,6 +156,8 @@ export class ProbeHttpConnection {
     const headers: Record<string, string> = { 'User-Agent': USER_AGENT, ...request.headers };
     if (request.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(request.body));
     const exchange: HttpExchange = { method: request.method, url, requestHeaders: redactHeaders(headers) };
+    for (const [name, value] of Object.entries(request.headers)) if (/^authorization$/i.test(name)) for (const s of credentialSecrets(value)) this.secrets.add(s);
+    const scrub = (text: string) => (this.secrets.size ? scrubSecrets(text, this.secrets) : text);
     this.log(`→ ${request.method} ${url} (${request.label})`);
 
     return new Promise<HttpResult>((resolve, reject) => {
@@ -143,6 +169,7 @@ export class ProbeHttpConnection {
       let snippetBytes = 0;
       let truncated = false;
       let abortRequest: ((reason?: Error) => void) | undefined;
+      let headersTimer: NodeJS.Timeout | undefined;
       let settled = false;
 
       const onAbort = () => {
@@ -152,22 +179,24 @@ export class ProbeHttpConnection {
       signal.addEventListener('abort', onAbort, { once: true });
 
       const finishOk = () => {
+        clearTimeout(headersTimer);
         if (settled) return;
         settled = true;
         signal.removeEventListener('abort', onAbort);
         exchange.response = {
           statusCode: status ?? 0,
-          statusText,
-          headers: responseHeaders,
+          statusText: scrub(statusText),
+          headers: responseHeaders.map(([n, v]) => [scrub(n), scrub(v)]),
           bodyBytes,
-          bodySnippet: Buffer.concat(snippet).toString('utf8'),
+          bodySnippet: scrub(Buffer.concat(snippet).toString('utf8')),
           bodyTruncated: truncated,
         };
-        this.log(`← ${status} ${statusText}${truncated ? ' (body cut short by the probe)' : ''}`);
-        for (const [n, v] of responseHeaders) this.log(`   ${n}: ${v.slice(0, 500)}`);
-        resolve({ exchange, statusCode: status, headers: responseHeaders });
+        this.log(`← ${status} ${exchange.response.statusText}${truncated ? ' (body cut short by the probe)' : ''}`);
+        for (const [n, v] of exchange.response.headers) this.log(`   ${n}: ${v.slice(0, 500)}`);
+        resolve({ exchange, statusCode: status, headers: exchange.response.headers });
       };
       const finishError = (error: unknown) => {
+        clearTimeout(headersTimer);
         if (settled) return;
         settled = true;
         signal.removeEventListener('abort', onAbort);
@@ -188,9 +217,16 @@ export class ProbeHttpConnection {
             onConnect: (abort: (reason?: Error) => void) => {
               abortRequest = abort;
               if (signal.aborted) abort(abortReason(signal));
+              // undici's own header timer ticks in whole seconds; this one holds the probe to headersMs.
+              headersTimer = setTimeout(() => {
+                const error = Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+                abort(error);
+                finishError(error);
+              }, this.limits.headersTimeoutMs);
             },
             onHeaders: (statusCode: number, rawHeaders: Buffer[] | string[] | null, _resume: () => void, text: string) => {
               if (statusCode < 200) return true; // 1xx interim responses: keep waiting for the real one
+              clearTimeout(headersTimer);
               status = statusCode;
               statusText = text ?? '';
               responseHeaders = decodeRawHeaders(rawHeaders);

@@ -18,7 +18,7 @@ import { openTunnel, parseProxy, proxyFor, type ProxyEndpoint } from './proxyTun
 import { RUN_SCHEMA_VERSION, runOutcome, type ProbeRun, type ProbeStep, type StepId } from './runModel';
 import { childStep, skippedStep, StepBuilder } from './stepBuilder';
 import { connectOnce, tcpStep } from './tcpStep';
-import { judgeUserName, normalizeTarget, userNameForm, type InputFinding } from './targetInput';
+import { abbreviate, judgeUserName, normalizeTarget, userNameForm, type InputFinding } from './targetInput';
 import { tlsHandshake, tlsStep } from './tlsStep';
 
 const STEP_TITLES: Record<StepId, string> = {
@@ -115,6 +115,10 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
     const inputBuilder = begin('input');
     const findings: InputFinding[] = [...target.findings];
     if (target.ok) findings.push(...judgeUserName(options.userName, target.host));
+    if (options.connectTo && isIP(options.connectTo) === 0) {
+      // A name here would be resolved behind the user's back: only an address is meant.
+      findings.push({ severity: 'error', category: 'input.invalidHost', message: `The connect-to override "${abbreviate(options.connectTo, 60)}" is not an IP address.` });
+    }
     if (auth !== 'basic') {
       findings.push({ severity: 'error', category: 'input.userNameForm', message: `The ${auth} authentication method is not available in this version; use Basic.` });
     }

@@ -35,9 +35,10 @@ export function abbreviate(text: string, max = 80): string {
 }
 
 function stripCredentials(input: string): { text: string; had: boolean } {
-  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#@]*)@/i.exec(input);
+  // "user:pw@host" (no scheme) and "https://user:pw@host" both carry credentials before the host.
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)?([^/?#@\s]*)@/i.exec(input);
   if (!match) return { text: input, had: false };
-  return { text: match[1] + input.slice(match[0].length), had: true };
+  return { text: (match[1] ?? '') + input.slice(match[0].length), had: true };
 }
 
 export function normalizeTarget(rawInput: string, options: { allowHttp?: boolean } = {}): NormalizedTarget {
@@ -47,7 +48,7 @@ export function normalizeTarget(rawInput: string, options: { allowHttp?: boolean
   });
 
   if (rawInput.length > MAX_INPUT_LENGTH) {
-    return fail('input.invalidUrl', `The server address is ${rawInput.length} characters long; a host name or URL is at most ${MAX_INPUT_LENGTH}.`, abbreviate(rawInput, 40));
+    return fail('input.invalidUrl', `The server address is ${rawInput.length} characters long; a host name or URL is at most ${MAX_INPUT_LENGTH}.`, abbreviate(stripCredentials(rawInput.slice(0, 200).trim()).text, 40));
   }
   const trimmed = rawInput.trim();
   const { text: withoutCredentials, had: hadCredentials } = stripCredentials(trimmed);
@@ -166,7 +167,7 @@ export function judgeUserName(userName: string | undefined, host: string): Input
     return findings;
   }
   const name = userName as string;
-  if (/[\u0000-\u001f\u007f]/.test(name)) {
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) {
     findings.push({ severity: 'error', category: 'input.userNameForm', message: 'The user name contains control characters.' });
   } else if (name.length > 512) {
     findings.push({ severity: 'error', category: 'input.userNameForm', message: `The user name is ${name.length} characters long; that is not a Windows or Office 365 sign-in name.` });

@@ -78,8 +78,8 @@ describe('HistoryStore durability across processes', function () {
           await appender.reported(1); // past start-up, inside the append loop
           await sleep(Math.random() * 8);
           appender.child.kill('SIGKILL');
-          const { signal, stderr } = await appender.exited;
-          assert.equal(signal, 'SIGKILL', `the appender should be killed, not fail: ${stderr}`);
+          const { code, signal, stderr } = await appender.exited;
+          assert.equal(signal, 'SIGKILL', `the appender should be killed, not fail (exit code ${code}): ${stderr}`);
           kills++;
           for (const id of appender.written) reported.add(id);
         }),

@@ -1,6 +1,7 @@
 // Child process for the history durability tests: appends runs to a history folder in a loop and
 // prints each run id once append() has returned, so the parent knows which runs were fully written.
 // Usage: node historyAppender.js <directory> <prefix> <count> [extraBodyBytes]
+import { writeSync } from 'node:fs';
 import { HistoryStore } from '../../../src/history/historyStore';
 import { sampleRun } from './historyRuns';
 
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  process.stderr.write(`${(error as Error).stack}\n`);
+  // Synchronous: process.exit() would drop an asynchronous write to a pipe.
+  writeSync(2, `${(error as Error).stack}\n`);
   process.exit(1);
 });

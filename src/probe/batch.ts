@@ -1,0 +1,135 @@
+// Batch probing: many servers (or many users on one server) tested with the same settings, a
+// bounded number at a time. A small worker pool pulls the next target when one finishes, so a
+// slow or silent server holds one slot, never the queue. Each run is independent: one failing
+// (or, for a bug of ours, throwing) never stops the others, and one cancel stops them all.
+import { randomUUID } from 'node:crypto';
+import { ENGINE_VERSION } from '../common/engineVersion';
+import { runProbe } from './probe';
+import { DEFAULT_TIMEOUTS, type ProbeOptions } from './probeOptions';
+import { RUN_SCHEMA_VERSION, type ProbeRun } from './runModel';
+import { skippedStep } from './stepBuilder';
+import { normalizeTarget } from './targetInput';
+
+export const DEFAULT_BATCH_CONCURRENCY = 8;
+/** More parallel TLS handshakes than this only measures the client machine, not the servers. */
+export const MAX_BATCH_CONCURRENCY = 64;
+
+export interface BatchTarget {
+  target: string;
+  userName?: string;
+  /** Held in memory for the run only, like ProbeOptions.password. */
+  password?: string;
+}
+
+/** Settings shared by every run of the batch: a probe's options without the per-target ones. */
+export type SharedProbeOptions = Omit<ProbeOptions, 'target' | 'userName' | 'password' | 'signal'>;
+
+export interface BatchOptions extends SharedProbeOptions {
+  /** Runs in flight at once, 1 to MAX_BATCH_CONCURRENCY. Default 8. */
+  concurrency?: number;
+  /** A run is about to start (for progress, or to count runs in flight). */
+  onRunStarted?(index: number, target: BatchTarget): void;
+  /** A run finished; `index` is its position in the targets array. */
+  onRunFinished?(run: ProbeRun, index: number): void;
+  /** Cancels every run in flight; runs not yet started end as cancelled without network traffic. */
+  signal?: AbortSignal;
+}
+
+export interface BatchResult {
+  /** One run per target, in input order. */
+  runs: ProbeRun[];
+  passed: number;
+  warnings: number;
+  failed: number;
+  cancelled: number;
+  durationMs: number;
+  /** Highest resident set size sampled while the batch ran (this whole process). */
+  peakRssBytes?: number;
+}
+
+const RSS_SAMPLE_MS = 50;
+
+export async function runBatch(targets: readonly BatchTarget[], options: BatchOptions = {}): Promise<BatchResult> {
+  const { concurrency = DEFAULT_BATCH_CONCURRENCY, onRunStarted, onRunFinished, signal, ...shared } = options;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_BATCH_CONCURRENCY) {
+    throw new RangeError(`Batch concurrency must be a whole number from 1 to ${MAX_BATCH_CONCURRENCY} (got ${concurrency}).`);
+  }
+  const started = performance.now();
+  let peakRssBytes = process.memoryUsage.rss();
+  const sampleRss = () => {
+    peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
+  };
+  const sampler = setInterval(sampleRss, RSS_SAMPLE_MS);
+  sampler.unref();
+
+  const runs: ProbeRun[] = new Array(targets.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < targets.length) {
+      const index = next++;
+      const item = targets[index];
+      let run: ProbeRun;
+      if (signal?.aborted) {
+        // Cancelled before its turn: say so without opening a connection.
+        run = runWithoutProbe(item, shared, 'run.cancelled', 'Cancelled before this test started.');
+      } else {
+        onRunStarted?.(index, item);
+        try {
+          run = await runProbe({ ...shared, target: item.target, userName: item.userName, password: item.password, signal });
+        } catch (error) {
+          run = runWithoutProbe(item, shared, 'internal', `Internal error: ${(error as Error)?.message ?? String(error)}`);
+        }
+      }
+      runs[index] = run;
+      sampleRss();
+      onRunFinished?.(run, index);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
+  } finally {
+    clearInterval(sampler);
+  }
+
+  const count = (outcome: ProbeRun['outcome']) => runs.filter((r) => r.outcome === outcome).length;
+  return {
+    runs,
+    passed: count('passed'),
+    warnings: count('warning'),
+    failed: count('failed'),
+    cancelled: count('cancelled'),
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+    peakRssBytes,
+  };
+}
+
+/**
+ * The batch owes the caller one run per target, in the same model, even when the probe never
+ * ran: the batch was cancelled before the target's turn, or runProbe threw (a bug of ours: it
+ * turns everything a server or a user can do into a step).
+ */
+function runWithoutProbe(item: BatchTarget, shared: SharedProbeOptions, category: 'run.cancelled' | 'internal', message: string): ProbeRun {
+  const now = new Date().toISOString();
+  const target = normalizeTarget(item.target, { allowHttp: shared.allowHttp });
+  const input = skippedStep('input', 'Check the server address and user name', message);
+  return {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    id: randomUUID(),
+    engineVersion: ENGINE_VERSION,
+    target: { input: target.safeInput, url: target.url, host: target.host, port: target.port },
+    userName: item.userName || undefined,
+    settings: {
+      auth: shared.auth ?? 'basic',
+      crossCheck: shared.crossCheck ?? true,
+      ignoreTrust: shared.ignoreTrust ?? false,
+      allowHttp: shared.allowHttp ?? false,
+      timeoutMs: shared.timeouts?.overallMs ?? DEFAULT_TIMEOUTS.overallMs,
+    },
+    labScenario: shared.labScenario,
+    startedAt: now,
+    finishedAt: now,
+    durationMs: 0,
+    outcome: category === 'run.cancelled' ? 'cancelled' : 'failed',
+    steps: [{ ...input, status: 'failed', failure: { category, message } }],
+  };
+}

@@ -1,0 +1,82 @@
+// Reads a batch targets file: one server per line with an optional user name, either
+// whitespace-separated ("mail.contoso.com user@contoso.com") or comma-separated ("url,user").
+// `#` starts a comment; blank lines are ignored. Every target is checked with the probe's own
+// input rules before anything touches the network, and every bad line is reported with its
+// number, so an admin fixes the whole file in one go instead of one error per run.
+import type { BatchTarget } from './batch';
+import { abbreviate, judgeUserName, normalizeTarget } from './targetInput';
+
+/** A file this large is not a list of servers someone maintains by hand. */
+export const MAX_BATCH_TARGETS = 10_000;
+
+export interface BatchTargetLine extends BatchTarget {
+  /** 1-based line number in the file, for messages. */
+  line: number;
+}
+
+export interface BatchTargetError {
+  line: number;
+  message: string;
+}
+
+export interface ParsedBatchTargets {
+  targets: BatchTargetLine[];
+  errors: BatchTargetError[];
+}
+
+/** A CSV header row such as "url,user" or "server, username" is skipped, not probed. */
+const HEADER_ROW = /^(url|target|server|host)\s*(,\s*(user|username|user name|login)\s*)?$/i;
+
+export function parseBatchTargets(text: string, options: { allowHttp?: boolean } = {}): ParsedBatchTargets {
+  const targets: BatchTargetLine[] = [];
+  const errors: BatchTargetError[] = [];
+  const lines = text.replace(/^\ufeff/, '').split(/\r?\n/);
+  let sawContent = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = i + 1;
+    const content = stripComment(lines[i]).trim();
+    if (!content) continue;
+    const firstContent = !sawContent;
+    sawContent = true;
+    if (firstContent && HEADER_ROW.test(content)) continue;
+
+    const fields = content.includes(',') ? content.split(',').map((f) => f.trim()) : content.split(/\s+/);
+    if (fields.length > 2) {
+      errors.push({
+        line,
+        message: `expected a server and an optional user name, found ${fields.length} fields. Passwords never go in this file: use ACTIVESYNC_PASSWORD or --password-stdin.`,
+      });
+      continue;
+    }
+    const [target, userName] = fields;
+    if (!target) {
+      errors.push({ line, message: 'the server is missing before the comma.' });
+      continue;
+    }
+    const normalized = normalizeTarget(target, options);
+    const targetError = normalized.findings.find((f) => f.severity === 'error');
+    if (!normalized.ok || targetError) {
+      errors.push({ line, message: targetError?.message ?? `"${abbreviate(target)}" is not a usable server address.` });
+      continue;
+    }
+    if (userName !== undefined && userName !== '') {
+      const userError = judgeUserName(userName, normalized.host).find((f) => f.severity === 'error');
+      if (userError) {
+        errors.push({ line, message: userError.message });
+        continue;
+      }
+    }
+    if (targets.length >= MAX_BATCH_TARGETS) {
+      errors.push({ line, message: `more than ${MAX_BATCH_TARGETS} targets; split the file.` });
+      break;
+    }
+    targets.push(userName ? { line, target, userName } : { line, target });
+  }
+  return { targets, errors };
+}
+
+/** A `#` at the start of a line or after whitespace begins a comment (a URL fragment has no space before it). */
+function stripComment(line: string): string {
+  const match = /(^|\s)#/.exec(line);
+  return match ? line.slice(0, match.index) : line;
+}
