@@ -4,7 +4,12 @@
 // and a new one is opened only if the server closes it. Every exchange is kept as evidence with
 // the Authorization value redacted, and the body is read only up to a bound.
 import type { Socket } from 'node:net';
-import { Client } from 'undici';
+import type { Client as UndiciClient } from 'undici';
+
+// Only undici's HTTP/1 client is needed; its package root would also bundle fetch, WebSocket
+// and friends (twice the size in dist/engine.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Client: typeof UndiciClient = require('undici/lib/dispatcher/client');
 import { abortReason } from './abortable';
 import type { FailureCategory, HttpExchange } from './runModel';
 
@@ -113,7 +118,7 @@ export function classifyHttpError(error: unknown, limits: HttpLimits): { code: s
 }
 
 export class ProbeHttpConnection {
-  private readonly client: Client;
+  private readonly client: UndiciClient;
   private pending: Socket | undefined;
   /** Credentials this connection has sent: scrubbed from every reply it records or logs. */
   private readonly secrets = new Set<string>();

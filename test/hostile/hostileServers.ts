@@ -1,0 +1,201 @@
+// The hostile test bed: `startHostileServer(kind)` starts one loopback server that misbehaves in
+// one named way (silent, garbage instead of TLS, headers one byte at a time, an endless body,
+// megabytes of headers, broken status lines, markup and terminal escapes in header values,
+// redirect loops and downgrades…). Each behaviour is one small function over the raw server in
+// hostileServer.ts, so a test reads as "this server does X; the probe must end in category Y".
+import type { Socket } from 'node:net';
+import { EAS_PATH, startRawServer, writeResponse, type HostileServer, type RecordedRequest } from './hostileServer';
+
+export type HostileKind =
+  | 'silentTcp'
+  | 'garbageHello'
+  | 'tlsSilentHttp'
+  | 'slowHeaders'
+  | 'endlessBody'
+  | 'hugeHeader'
+  | 'manyHeaders'
+  | 'badStatusLine'
+  | 'noStatusLine'
+  | 'resetMidHeaders'
+  | 'closeMidHeaders'
+  | 'exchange'
+  | 'redirect451'
+  | 'redirect302'
+  | 'echoCredentials'
+  | 'countingTcp';
+
+export interface HostileOptions {
+  /** Plain TCP instead of TLS for the HTTP behaviours (an http:// target). */
+  plain?: boolean;
+  host?: string;
+  /** TLS behaviours: the lab certificate to present (default the trusted one). */
+  certificate?: 'lab' | 'expired' | 'selfSigned' | 'wrongName';
+  /** badStatusLine: the status line to send. */
+  statusLine?: string | Buffer;
+  /** slowHeaders: milliseconds between bytes (default 100, faster than any sane headersMs). */
+  byteIntervalMs?: number;
+  /** exchange: extra raw header lines (strings or raw bytes) on every response. */
+  extraHeaders?: Array<string | Buffer>;
+  /** exchange: the realm in the Basic challenge of the anonymous 401. */
+  realm?: string | Buffer;
+  /** exchange: status for the request with credentials (default 200 with ActiveSync headers). */
+  authenticatedStatus?: 200 | 401;
+  /** redirect451 / redirect302: where to point; a function so two servers can point at each other. */
+  location?: () => string;
+  /** exchange: a response body for every answer. */
+  body?: string;
+  /** exchange: the status line of the 401 answers (the reason phrase is free text to a parser). */
+  challengeStatusLine?: string | Buffer;
+  /** exchange: the MS-Server-ActiveSync value of the 200 answer (default 15.1). */
+  easBuild?: string | Buffer;
+}
+
+/** The healthy headers of an Exchange 2016 OPTIONS reply. */
+export const EAS_HEADERS = [
+  'MS-Server-ActiveSync: 15.1',
+  'MS-ASProtocolVersions: 2.5,12.0,12.1,14.0,14.1,16.0,16.1',
+  'MS-ASProtocolCommands: Sync,SendMail,SmartForward,SmartReply,GetAttachment,FolderSync,FolderCreate,FolderDelete,FolderUpdate,MoveItems,GetItemEstimate,MeetingResponse,Search,Settings,Ping,ItemOperations,Provision,ResolveRecipients,ValidateCert',
+];
+
+const easHeaders = (build: string | Buffer | undefined): Array<string | Buffer> =>
+  build === undefined ? EAS_HEADERS : [Buffer.concat([Buffer.from('MS-Server-ActiveSync: '), Buffer.isBuffer(build) ? build : Buffer.from(build, 'utf8')]), ...EAS_HEADERS.slice(1)];
+
+const anonymousChallenge = (realm: string | Buffer = '127.0.0.1'): Array<string | Buffer> => [
+  Buffer.concat([Buffer.from('WWW-Authenticate: Basic realm="'), Buffer.isBuffer(realm) ? realm : Buffer.from(realm, 'utf8'), Buffer.from('"')]),
+];
+
+/** Answers 401 with a Basic challenge to requests without credentials; `withCredentials` answers the rest. */
+function byCredentials(o: HostileOptions, withCredentials: (r: RecordedRequest, s: Socket) => void) {
+  return (r: RecordedRequest, s: Socket) => {
+    if (!r.authorization) {
+      writeResponse(s, o.challengeStatusLine ?? 'HTTP/1.1 401 Unauthorized', [...anonymousChallenge(o.realm), ...(o.extraHeaders ?? [])], o.body ?? '');
+      return;
+    }
+    withCredentials(r, s);
+  };
+}
+
+export async function startHostileServer(kind: HostileKind, o: HostileOptions = {}): Promise<HostileServer> {
+  const tls = !o.plain;
+  const base = { tls, host: o.host, certificate: o.certificate };
+  switch (kind) {
+    case 'silentTcp':
+      // Accepts the TCP connection and never says a word: the TLS handshake can only time out.
+      return startRawServer({ tls: false, urlScheme: 'https', host: o.host, onConnection: () => undefined });
+    case 'countingTcp':
+      // Accepts and hangs up at once; tests read `connections` to prove nothing reached it.
+      return startRawServer({ tls: false, host: o.host, onConnection: ({ socket }) => socket.destroy() });
+    case 'garbageHello':
+      // Answers the ClientHello with bytes that are not TLS.
+      return startRawServer({
+        tls: false,
+        urlScheme: 'https',
+        host: o.host,
+        onConnection: ({ socket }) => socket.on('data', () => socket.end('SSH-2.0-OpenSSH_9.6 definitely not TLS\r\n\x00\xff\xfe garbage')),
+      });
+    case 'tlsSilentHttp':
+      return startRawServer({ ...base, onRequest: () => undefined });
+    case 'slowHeaders':
+      return startRawServer({
+        ...base,
+        onRequest: (_r, s) => {
+          const text = Buffer.from(`HTTP/1.1 401 Unauthorized\r\n${'X-Slow: dripping one byte at a time\r\n'.repeat(50)}\r\n`);
+          let i = 0;
+          const timer = setInterval(() => {
+            if (s.destroyed || i >= text.length) return clearInterval(timer);
+            s.write(text.subarray(i, ++i));
+          }, o.byteIntervalMs ?? 100);
+          s.once('close', () => clearInterval(timer));
+        },
+      });
+    case 'endlessBody':
+      return startRawServer({
+        ...base,
+        onRequest: (_r, s) => {
+          s.write(`HTTP/1.1 200 OK\r\n${EAS_HEADERS.join('\r\n')}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+          const chunk = Buffer.concat([Buffer.from('10000\r\n'), Buffer.alloc(0x10000, 0x61), Buffer.from('\r\n')]);
+          const pump = () => {
+            while (!s.destroyed && s.write(chunk));
+            if (!s.destroyed) s.once('drain', pump);
+          };
+          pump();
+        },
+      });
+    case 'hugeHeader':
+      return startRawServer({
+        ...base,
+        onRequest: (_r, s) => writeResponse(s, 'HTTP/1.1 401 Unauthorized', ['WWW-Authenticate: Basic realm="x"', `X-Huge: ${'A'.repeat(3 * 1024 * 1024)}`]),
+      });
+    case 'manyHeaders':
+      return startRawServer({
+        ...base,
+        onRequest: (_r, s) => writeResponse(s, 'HTTP/1.1 401 Unauthorized', ['WWW-Authenticate: Basic realm="x"', ...Array.from({ length: 10_000 }, (_, i) => `X-H${i}: ${i}`)]),
+      });
+    case 'badStatusLine':
+      return startRawServer({
+        ...base,
+        onRequest: (_r, s) => writeResponse(s, o.statusLine ?? 'HTTP/1.1 banana', ['WWW-Authenticate: Basic realm="x"']),
+      });
+    case 'noStatusLine':
+      return startRawServer({
+        ...base,
+        onRequest: (_r, s) => s.write('WWW-Authenticate: Basic realm="x"\r\nContent-Length: 0\r\n\r\n'),
+      });
+    case 'resetMidHeaders':
+      return startRawServer({
+        ...base,
+        onRequest: (_r, s) => {
+          s.write('HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic re', () => setTimeout(() => resetConnection(s), 20));
+        },
+      });
+    case 'closeMidHeaders':
+      return startRawServer({
+        ...base,
+        onRequest: (_r, s) => {
+          s.write('HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic re', () => setTimeout(() => s.destroy(), 20));
+        },
+      });
+    case 'exchange':
+      return startRawServer({
+        ...base,
+        onRequest: byCredentials(o, (_r, s) =>
+          o.authenticatedStatus === 401
+            ? writeResponse(s, o.challengeStatusLine ?? 'HTTP/1.1 401 Unauthorized', [...anonymousChallenge(o.realm), ...(o.extraHeaders ?? [])], o.body ?? '')
+            : writeResponse(s, 'HTTP/1.1 200 OK', [...easHeaders(o.easBuild), ...(o.extraHeaders ?? [])], o.body ?? ''),
+        ),
+      });
+    case 'redirect451':
+      return startRawServer({
+        ...base,
+        onRequest: byCredentials(o, (_r, s) => writeResponse(s, 'HTTP/1.1 451 Unavailable For Legal Reasons', [`X-MS-Location: ${o.location?.() ?? ''}`])),
+      });
+    case 'redirect302':
+      return startRawServer({
+        ...base,
+        onRequest: byCredentials(o, (_r, s) => writeResponse(s, 'HTTP/1.1 302 Found', [`Location: ${o.location?.() ?? ''}`])),
+      });
+    case 'echoCredentials':
+      // A debugging proxy that reflects the request, Authorization included, in its reply.
+      return startRawServer({
+        ...base,
+        onRequest: (r, s) => {
+          const echo = r.authorization ?? 'none';
+          const lines = [...anonymousChallenge(), `X-Echo-Authorization: ${echo}`, `X-FEServer: ${echo}`];
+          writeResponse(s, 'HTTP/1.1 401 Unauthorized', lines, `You sent: Authorization: ${echo}\r\n${r.body}`);
+        },
+      });
+  }
+}
+
+/** A TCP reset (RST), not a polite close; falls back to destroy where the socket can't reset. */
+function resetConnection(socket: Socket): void {
+  const raw = (socket as Socket & { _parent?: Socket })._parent ?? socket;
+  try {
+    raw.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+}
+
+export { EAS_PATH };
+export type { HostileServer, RecordedRequest };

@@ -1,0 +1,107 @@
+// Where credentials may go. 451 redirects that loop (A→A, A→B→A), point at http://, at another
+// host name or at a non-web scheme; 3xx redirects (reported, never followed); certificates a
+// device would refuse. Each server records what it received, so the tests prove what was NOT sent.
+import assert from 'node:assert/strict';
+import { startHostileServer, type HostileServer } from '../hostile/hostileServers';
+import { assertEndedWith, probeHostile } from '../hostile/probeHarness';
+
+const CREDENTIALS = { userName: 'user@contoso.com', password: 'Redirect-Secret-1' };
+
+describe('hostile servers: redirects and untrusted certificates never carry the password away', function () {
+  this.timeout(10_000);
+  const servers: HostileServer[] = [];
+  const start = async (...args: Parameters<typeof startHostileServer>) => {
+    const s = await startHostileServer(...args);
+    servers.push(s);
+    return s;
+  };
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  const withCredentials = (s: HostileServer) => s.requests.filter((r) => r.authorization !== undefined);
+
+  it('451 pointing at itself (A→A) ends in http.redirectLoop after one request with credentials', async () => {
+    let self: HostileServer | undefined;
+    self = await start('redirect451', { location: () => self!.url });
+    const run = await probeHostile(self, CREDENTIALS);
+    assertEndedWith(run, 'optionsAuthenticated', 'http.redirectLoop');
+    assert.equal(withCredentials(self).length, 1);
+  });
+
+  it('451 A→B→A ends in http.redirectLoop and follows at most once', async () => {
+    let a: HostileServer | undefined;
+    let b: HostileServer | undefined;
+    a = await start('redirect451', { location: () => b!.url });
+    b = await start('redirect451', { location: () => a!.url });
+    const run = await probeHostile(a, CREDENTIALS);
+    assertEndedWith(run, 'optionsAuthenticated', 'http.redirectLoop');
+    assert.equal(withCredentials(a).length, 1, 'A was asked again: the probe followed the loop');
+    assert.equal(withCredentials(b).length, 1, 'B (same host) should get exactly the one followed request');
+  });
+
+  it('a 302 is reported as http.redirect and not followed', async () => {
+    const elsewhere = await start('exchange');
+    const redirecting = await start('redirect302', { location: () => elsewhere.url });
+    const run = await probeHostile(redirecting, CREDENTIALS);
+    const step = assertEndedWith(run, 'optionsAuthenticated', 'http.redirect');
+    assert.ok(step.details.some((d) => d.label === 'Location' && d.value === elsewhere.url));
+    assert.equal(elsewhere.connections, 0, 'the 302 target was contacted');
+  });
+
+  it('451 to http:// ends in http.redirectDowngrade and the http server gets no connection at all', async () => {
+    const plain = await start('exchange', { plain: true });
+    const redirecting = await start('redirect451', { location: () => plain.url });
+    const run = await probeHostile(redirecting, CREDENTIALS);
+    assertEndedWith(run, 'optionsAuthenticated', 'http.redirectDowngrade');
+    assert.equal(plain.connections, 0);
+  });
+
+  for (const location of ['javascript:alert(1)', 'file:///etc/passwd', 'ftp://127.0.0.1/x', 'not a url at all']) {
+    it(`451 to "${location}" fails without fetching anything`, async () => {
+      const counting = await start('countingTcp');
+      const redirecting = await start('redirect451', { location: () => location.replace('127.0.0.1/', `127.0.0.1:${counting.port}/`) });
+      const run = await probeHostile(redirecting, CREDENTIALS);
+      assertEndedWith(run, 'optionsAuthenticated', ['http.redirectDowngrade', 'http.451']);
+      assert.equal(counting.connections, 0);
+    });
+  }
+
+  it('451 to another host name (localhost → 127.0.0.1): followed without credentials', async () => {
+    const other = await start('exchange');
+    const redirecting = await start('redirect451', { location: () => other.url });
+    // Same machine, different name: the user typed "localhost", so 127.0.0.1 is somewhere else to the probe.
+    const run = await probeHostile({ url: redirecting.url.replace('127.0.0.1', 'localhost') }, { ...CREDENTIALS, connectTo: '127.0.0.1' });
+    const step = assertEndedWith(run, 'optionsAuthenticated', 'http.451', 'warning');
+    assert.ok(other.requests.length >= 1, 'the other host was not asked at all, so the check proves nothing');
+    assert.deepEqual(other.requests.map((r) => r.authorization), other.requests.map(() => undefined), 'credentials reached the other host');
+    assert.ok(step.details.some((d) => d.label === 'Credentials' && /not sent/.test(d.value)));
+  });
+
+  it('451 to another loopback address with an untrusted certificate: nothing is sent there', async () => {
+    const other = await start('exchange', { host: '127.0.0.2' });
+    const redirecting = await start('redirect451', { location: () => other.url });
+    const run = await probeHostile(redirecting, CREDENTIALS);
+    assertEndedWith(run, 'optionsAuthenticated', 'http.451');
+    assert.equal(other.requests.length, 0);
+  });
+
+  it('451 to another loopback address with trust ignored: followed, still without credentials', async () => {
+    const other = await start('exchange', { host: '127.0.0.2' });
+    const redirecting = await start('redirect451', { location: () => other.url });
+    const run = await probeHostile(redirecting, { ...CREDENTIALS, ignoreTrust: true });
+    assertEndedWith(run, 'optionsAuthenticated', 'http.451', 'warning');
+    assert.ok(other.requests.length >= 1);
+    assert.equal(withCredentials(other).length, 0, 'credentials reached the other host');
+  });
+
+  // The lab's own tests (probeLabScenarios, diagnosisAgainstLab) judge each certificate in depth,
+  // TLS 1.0-only included; here the point is only that nothing crosses an untrusted handshake.
+  for (const [certificate, category] of [['expired', 'tls.expired'], ['selfSigned', 'tls.selfSigned'], ['wrongName', 'tls.nameMismatch']] as const) {
+    it(`certificate "${certificate}" ends in ${category} and the server receives no request`, async () => {
+      const server = await start('exchange', { certificate });
+      const run = await probeHostile(server, CREDENTIALS);
+      assertEndedWith(run, 'tls', category);
+      assert.equal(server.requests.length, 0);
+    });
+  }
+});
