@@ -1,0 +1,44 @@
+// A lab in its own process, for figures where the lab's server work must not share the bench's
+// event loop (a batch is otherwise limited by one thread doing both ends of every handshake).
+// The parent forks this file with the scenario ids; the lab reports its URLs and CA over IPC and
+// stops when the parent disconnects or exits.
+import { fork } from 'node:child_process';
+import { startLab } from '../src/lab/labServer';
+
+export interface LabInChild {
+  urls: Record<string, string>;
+  caPem: string;
+  close(): Promise<void>;
+}
+
+export function startLabInChild(scenarios: string[]): Promise<LabInChild> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['--lab', scenarios.join(',')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the lab process exited early (${code})`)));
+    child.once('message', (message) => {
+      const { urls, caPem } = message as { urls: Record<string, string>; caPem: string };
+      child.removeAllListeners('exit');
+      resolve({
+        urls,
+        caPem,
+        close: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.disconnect();
+          }),
+      });
+    });
+  });
+}
+
+const at = process.argv.indexOf('--lab');
+if (at >= 0 && process.send) {
+  void (async () => {
+    const ids = process.argv[at + 1].split(',');
+    const lab = await startLab({ scenarios: ids });
+    process.once('disconnect', () => void lab.close().then(() => process.exit(0)));
+    process.send?.({ urls: Object.fromEntries(ids.map((id) => [id, lab.urlFor(id)])), caPem: lab.caPem });
+  })();
+}
