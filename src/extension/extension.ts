@@ -1,2 +1,97 @@
-// PLACEHOLDER: replaced by its owner.
-export function activate(): void {} export function deactivate(): void {}
+// Entry point of the VS Code extension. activate() only wires things up: views, commands and
+// the webview serializer. No network, no disk and no engine load happen until a command or a
+// view asks for them; the engine bundle (dist/engine.js) is required on first use.
+import * as vscode from 'vscode';
+import { registerCommands, renderExport } from './commands';
+import { Credentials } from './credentials';
+import { DiagnosisPanel } from './diagnosisPanel';
+import { isEngineLoaded } from './engineLoader';
+import { HistoryService } from './historyService';
+import { HistoryTreeProvider } from './historyTreeProvider';
+import { LabSession } from './labSession';
+import { disposeLog, recentLogLines } from './logger';
+import { PersistentState } from './persistentState';
+import { RunController } from './runController';
+import { RunStatusBar } from './statusBar';
+import { StepsTreeProvider } from './stepsTreeProvider';
+import type { ActiveSyncDoctorApi } from './testApi';
+import { DIAGNOSIS_VIEW_TYPE } from './webviewProtocol';
+
+export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi {
+  const state = new PersistentState(context.globalState);
+  const history = new HistoryService(context.globalStorageUri);
+  const steps = new StepsTreeProvider();
+  const statusBar = new RunStatusBar();
+  const lab = new LabSession();
+  const credentials = new Credentials(context.secrets, state);
+  // The panel and the controller refer to each other (re-run from the page); the closure breaks the cycle.
+  let controller: RunController | undefined;
+  const panel = new DiagnosisPanel(context.extensionUri, state, {
+    rerun: (run) => void controller?.rerun(run),
+    findRun: (id) => history.get(id),
+    revived: (run) => {
+      if (!steps.current() && !steps.isRunning()) steps.show(run);
+      statusBar.update(run);
+    },
+  });
+  controller = new RunController({ steps, history, panel, statusBar, credentials, state, lab });
+
+  const stepsView = vscode.window.createTreeView('activesyncDoctor.steps', { treeDataProvider: steps, showCollapseAll: true });
+  let historyView: vscode.TreeView<unknown> | undefined;
+  const historyTree = new HistoryTreeProvider(history, () => historyView?.visible === true);
+  historyView = vscode.window.createTreeView('activesyncDoctor.history', { treeDataProvider: historyTree, showCollapseAll: true }) as vscode.TreeView<unknown>;
+
+  context.subscriptions.push(
+    steps, stepsView, historyTree, historyView, history, statusBar, lab, panel,
+    ...registerCommands({ controller, steps, history, panel, statusBar, credentials, state }),
+    vscode.window.registerWebviewPanelSerializer(DIAGNOSIS_VIEW_TYPE, {
+      deserializeWebviewPanel: async (webviewPanel, saved) => panel.revive(webviewPanel, saved),
+    }),
+    // Another window may have saved or deleted runs while this one was in the background.
+    vscode.window.onDidChangeWindowState((windowState) => {
+      if (windowState.focused) void history.reload();
+    }),
+    { dispose: disposeLog },
+  );
+
+  const run = controller;
+  return {
+    runWithInputs: async ({ target, userName, password, labScenario, savePassword }) => {
+      const result = await run.execute({ target, userName, password, labScenario });
+      if (result && savePassword && userName && password) await credentials.savePassword(labScenario ? result.target.input : target, userName, password);
+      return result;
+    },
+    runLabScenario: (scenarioId, overrides) => run.runLabScenario(scenarioId, overrides),
+    cancelRun: () => run.cancel(),
+    exportText: async (runId, format) => {
+      const found = await history.get(runId);
+      return found ? renderExport(found, format, state) : undefined;
+    },
+    getStepsTree: () => steps.snapshot(),
+    onDidChangeSteps: (listener) => steps.onDidChangeTreeData(() => listener(steps.snapshot())),
+    getHistoryTree: () => historyTree.snapshot(),
+    history: {
+      directory: history.directory,
+      get: (id) => history.get(id),
+      ids: async () => (await history.summaries()).map((s) => s.id),
+      reload: () => history.reload(),
+    },
+    diagnosis: {
+      isOpen: () => panel.isOpen(),
+      html: () => panel.currentHtml(),
+      lastShown: () => panel.lastShown(),
+      showRun: (shownRun) => panel.show(DiagnosisPanel.contentFor(shownRun)),
+      receive: (message) => panel.handleMessage(message),
+      close: () => panel.closePanel(),
+    },
+    globalStateEntries: () => context.globalState.keys().map((key) => [key, context.globalState.get(key)]),
+    savedPasswordKeys: async () => [...(await context.secrets.keys())],
+    logLines: () => recentLogLines(),
+    logDirectory: context.logUri.fsPath,
+    engineLoaded: () => isEngineLoaded(),
+  };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions; the lab closes with it.
+}

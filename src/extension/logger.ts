@@ -1,0 +1,61 @@
+// The extension's one log: a LogOutputChannel named "ActiveSync Doctor", created on first use.
+// Probe lines arrive already redacted; nothing here ever receives a password. The last lines are
+// also kept in memory so the extension-host tests can check what reached the log.
+import * as vscode from 'vscode';
+
+const KEEP_LINES = 2000;
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  debug(message: string): void;
+  show(): void;
+}
+
+let channel: vscode.LogOutputChannel | undefined;
+const recent: string[] = [];
+
+function remember(line: string): void {
+  recent.push(line);
+  if (recent.length > KEEP_LINES) recent.splice(0, recent.length - KEEP_LINES);
+}
+
+const logger: Logger = {
+  info: (message) => {
+    remember(message);
+    output().info(message);
+  },
+  warn: (message) => {
+    remember(message);
+    output().warn(message);
+  },
+  error: (message) => {
+    remember(message);
+    output().error(message);
+  },
+  debug: (message) => {
+    remember(message);
+    output().debug(message);
+  },
+  show: () => output().show(true),
+};
+
+function output(): vscode.LogOutputChannel {
+  channel ??= vscode.window.createOutputChannel('ActiveSync Doctor', { log: true });
+  return channel;
+}
+
+export function log(): Logger {
+  return logger;
+}
+
+/** The last lines written to the log, oldest first. */
+export function recentLogLines(): readonly string[] {
+  return recent;
+}
+
+export function disposeLog(): void {
+  channel?.dispose();
+  channel = undefined;
+}

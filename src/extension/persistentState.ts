@@ -1,0 +1,70 @@
+// The extension's small, non-secret memory in globalState, behind scoped keys: recent servers,
+// the last user name per server, and ticked checklist steps per server and checklist.
+// Passwords never come here (they live in SecretStorage, see credentials.ts).
+import type * as vscode from 'vscode';
+import type { ChecklistTicks } from '../diagnosis/diagnosisModel';
+
+const RECENT_SERVERS = 'recentServers';
+const LAST_USER_PREFIX = 'lastUser:';
+const TICKS_PREFIX = 'ticks:';
+const MAX_RECENT = 10;
+/** Ticks shown before any run exists belong to no server. '-' can't start a host name. */
+export const NO_SERVER = '-';
+
+export interface RecentServer {
+  /** What the user typed, credentials already removed by the engine's target parsing. */
+  input: string;
+  lastUsedAt: string;
+}
+
+export class PersistentState {
+  constructor(private readonly memento: vscode.Memento) {}
+
+  recentServers(): RecentServer[] {
+    const value = this.memento.get<unknown>(RECENT_SERVERS);
+    return Array.isArray(value) ? value.filter((v): v is RecentServer => typeof v?.input === 'string' && typeof v?.lastUsedAt === 'string') : [];
+  }
+
+  async rememberServer(input: string): Promise<void> {
+    const others = this.recentServers().filter((s) => s.input.toLowerCase() !== input.toLowerCase());
+    await this.memento.update(RECENT_SERVERS, [{ input, lastUsedAt: new Date().toISOString() }, ...others].slice(0, MAX_RECENT));
+  }
+
+  lastUserName(server: string): string | undefined {
+    const value = this.memento.get<unknown>(LAST_USER_PREFIX + server);
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  async rememberUserName(server: string, userName: string): Promise<void> {
+    await this.memento.update(LAST_USER_PREFIX + server, userName);
+  }
+
+  ticks(server: string, checklistId: string): string[] {
+    const value = this.memento.get<unknown>(ticksKey(server, checklistId));
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  }
+
+  /** Ticks of several checklists for one server, in the shape the report renderer takes. */
+  ticksFor(server: string, checklistIds: readonly string[]): ChecklistTicks {
+    const result: ChecklistTicks = {};
+    for (const id of checklistIds) result[id] = this.ticks(server, id);
+    return result;
+  }
+
+  async setTick(server: string, checklistId: string, stepId: string, checked: boolean): Promise<string[]> {
+    const current = new Set(this.ticks(server, checklistId));
+    if (checked) current.add(stepId);
+    else current.delete(stepId);
+    const next = [...current];
+    await this.memento.update(ticksKey(server, checklistId), next.length ? next : undefined);
+    return next;
+  }
+
+  async resetTicks(server: string, checklistId: string): Promise<void> {
+    await this.memento.update(ticksKey(server, checklistId), undefined);
+  }
+}
+
+export function ticksKey(server: string, checklistId: string): string {
+  return `${TICKS_PREFIX}${server || NO_SERVER}:${checklistId}`;
+}

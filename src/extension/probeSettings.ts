@@ -1,0 +1,57 @@
+// Turns the extension's settings (and VS Code's http.proxy / http.proxyStrictSSL) into probe
+// options, with a note for every setting that weakens a check so the run can say so.
+// Pure: the caller reads the configuration; this file has no vscode import.
+import type { ProbeOptions } from '../probe/probeOptions';
+import type { ProbeRun } from '../probe/runModel';
+
+export interface SettingsSnapshot {
+  timeoutSeconds: unknown;
+  crossCheck: unknown;
+  allowUntrustedCertificates: unknown;
+  allowPlainHttp: unknown;
+  /** VS Code's http.proxy. */
+  httpProxy: unknown;
+  /** VS Code's http.proxyStrictSSL (default true). */
+  httpProxyStrictSSL: unknown;
+}
+
+export interface SettingsOptions {
+  options: Pick<ProbeOptions, 'timeouts' | 'crossCheck' | 'ignoreTrust' | 'allowHttp' | 'proxy'>;
+  /** Sentences recorded in the run and shown to the user when a setting relaxes a check. */
+  notes: string[];
+}
+
+const DEFAULT_TIMEOUT_SECONDS = 30;
+
+export function optionsFromSettings(settings: SettingsSnapshot): SettingsOptions {
+  const notes: string[] = [];
+  const seconds = typeof settings.timeoutSeconds === 'number' && Number.isFinite(settings.timeoutSeconds)
+    ? Math.min(300, Math.max(5, settings.timeoutSeconds))
+    : DEFAULT_TIMEOUT_SECONDS;
+  const strictSsl = settings.httpProxyStrictSSL !== false;
+  const allowUntrusted = settings.allowUntrustedCertificates === true;
+  if (allowUntrusted) notes.push('Certificate trust failures are reported as warnings (setting activesyncDoctor.allowUntrustedCertificates).');
+  if (!strictSsl) notes.push('Certificate trust failures are reported as warnings because VS Code\'s http.proxyStrictSSL is off.');
+  const allowHttp = settings.allowPlainHttp === true;
+  if (allowHttp) notes.push('Plain http:// targets are allowed (setting activesyncDoctor.allowPlainHttp); credentials would cross the network unencrypted.');
+  const proxyText = typeof settings.httpProxy === 'string' ? settings.httpProxy.trim() : '';
+  return {
+    options: {
+      timeouts: { overallMs: Math.round(seconds * 1000) },
+      crossCheck: settings.crossCheck !== false,
+      ignoreTrust: allowUntrusted || !strictSsl,
+      allowHttp,
+      // Empty http.proxy means "not configured": leave it undefined so HTTPS_PROXY/NO_PROXY still apply.
+      proxy: proxyText === '' ? undefined : proxyText,
+    },
+    notes,
+  };
+}
+
+/** Records the notes in the run's input step (as details), so exports and history show them too. */
+export function recordSettingNotes(run: ProbeRun, notes: readonly string[]): ProbeRun {
+  if (notes.length === 0 || run.steps.length === 0) return run;
+  const step = run.steps.find((s) => s.id === 'input') ?? run.steps[0];
+  for (const note of notes) step.details.push({ label: 'VS Code setting', value: note });
+  return run;
+}

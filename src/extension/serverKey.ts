@@ -1,0 +1,45 @@
+// One normalised name per server, used to key recent servers, saved passwords and checklist
+// ticks, so "Mail.Contoso.com", "https://mail.contoso.com/" and the full ActiveSync URL are one server.
+// Pure: no vscode import, unit-tested in plain Node.
+
+/** "host" or "host:port" (port only when it isn't the scheme's default), lower-cased; '' when unusable. */
+export function serverKey(input: string): string {
+  const text = input.trim();
+  if (!text) return '';
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`;
+  try {
+    const url = new URL(withScheme);
+    // URL.host drops the default port of the scheme already; user:password never reaches the key.
+    return url.host.toLowerCase().replace(/\.$/, '').replace(/\.(?=:\d+$)/, '');
+  } catch {
+    return '';
+  }
+}
+
+/** The input with any "user:password@" part of a URL removed, for logs, titles and labels. */
+export function withoutCredentials(input: string): string {
+  return input.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1');
+}
+
+const PASSWORD_PREFIX = 'password:';
+
+/**
+ * Secret-storage key for one server and user. Holds no secret itself; the password is the value.
+ * Both parts are URI-encoded so hosts with ':' (IPv6, ports) and user names with '\\' or '@' split back cleanly.
+ */
+export function passwordKey(server: string, userName: string): string {
+  const host = serverKey(server) || server.trim().toLowerCase();
+  return `${PASSWORD_PREFIX}${encodeURIComponent(host)}/${encodeURIComponent(userName.trim().toLowerCase())}`;
+}
+
+/** The server and user a key made by passwordKey stands for (for "Forget Saved Password"). */
+export function parsePasswordKey(key: string): { server: string; userName: string } | undefined {
+  if (!key.startsWith(PASSWORD_PREFIX)) return undefined;
+  const parts = key.slice(PASSWORD_PREFIX.length).split('/');
+  if (parts.length !== 2) return undefined;
+  try {
+    return { server: decodeURIComponent(parts[0]), userName: decodeURIComponent(parts[1]) };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,50 @@
+// What activate() returns. VS Code hands it to anyone calling getExtension(...).activate(); the
+// extension-host tests use it to drive runs without typing into input boxes. It exposes no
+// secrets: passwords go in (for a run) but never come out.
+import type { ProbeRun } from '../probe/runModel';
+import type { ShowMessage } from './webviewProtocol';
+import type { TreeSnapshotNode } from './stepsTreeProvider';
+
+export interface ActiveSyncDoctorApi {
+  /** One run with the given inputs, as "Run Connectivity Test" would do after its prompts. */
+  runWithInputs(inputs: { target: string; userName?: string; password?: string; labScenario?: string; savePassword?: boolean }): Promise<ProbeRun | undefined>;
+  /** One run against a lab scenario with its own credentials (or the ones given). */
+  runLabScenario(scenarioId: string, credentials?: { userName?: string; password?: string }): Promise<ProbeRun | undefined>;
+  /** Aborts the run in progress, as the progress notification's Cancel button does. */
+  cancelRun(): void;
+  /** The text "Export Report" would save for a stored run (the save dialog itself can't be driven). */
+  exportText(runId: string, format: 'markdown' | 'json'): Promise<string | undefined>;
+  /** The Test Steps tree as plain data. */
+  getStepsTree(): TreeSnapshotNode[];
+  /** Calls back with the tree's content each time the Test Steps view is told to refresh. */
+  onDidChangeSteps(listener: (tree: TreeSnapshotNode[]) => void): { dispose(): void };
+  /** The History tree as plain data: server groups with their runs. */
+  getHistoryTree(): Promise<TreeSnapshotNode[]>;
+  history: {
+    /** The folder the history store writes to (the extension's globalStorageUri). */
+    readonly directory: string;
+    get(id: string): Promise<ProbeRun | undefined>;
+    ids(): Promise<string[]>;
+    reload(): Promise<void>;
+  };
+  diagnosis: {
+    isOpen(): boolean;
+    html(): string | undefined;
+    lastShown(): ShowMessage | undefined;
+    /** Shows a given run (diagnosed as usual), e.g. one built with hostile text. */
+    showRun(run: ProbeRun): void;
+    /** Feeds a message through the same path as one from the webview; true when it was accepted. */
+    receive(message: unknown): Promise<boolean>;
+    close(): void;
+  };
+  /** Every globalState key and value this extension stores. */
+  globalStateEntries(): Array<[string, unknown]>;
+  /** Keys (server and user, never the values) of passwords kept in SecretStorage. */
+  savedPasswordKeys(): Promise<string[]>;
+  /** The last lines written to the "ActiveSync Doctor" log. */
+  logLines(): readonly string[];
+  /** The folder VS Code writes this extension's logs to. */
+  readonly logDirectory: string;
+  /** Whether anything has loaded dist/engine.js yet (activation alone must not). */
+  engineLoaded(): boolean;
+}

@@ -1,0 +1,168 @@
+// The diagnosis webview script (dist/media/diagnosisView.js) in headless Chromium with a stand-in
+// for acquireVsCodeApi: server text is drawn as text (never HTML), every checkbox has a label,
+// ticking posts a message and updates "n of m done", links never navigate, and the page state
+// survives through getState/setState. Skipped (saying why) where Chromium is not installed.
+import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { getChecklist } from '../../src/diagnosis/checklists';
+import { diagnose } from '../../src/diagnosis/diagnose';
+import type { Checklist } from '../../src/diagnosis/diagnosisModel';
+import type { ShowMessage } from '../../src/extension/webviewProtocol';
+import { buildRun } from './helpers/runBuilder';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCRIPT = join(__dirname, '..', '..', '..', 'dist', 'media', 'diagnosisView.js');
+const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+
+/** The page shell the extension serves, minus the CSP (the stand-in API is an inline script). */
+const SHELL = `<!DOCTYPE html><html><body><main id="root" aria-busy="true"></main></body></html>`;
+
+function showMessage(): ShowMessage {
+  const run = buildRun({
+    host: 'mail.contoso.com',
+    steps: {
+      optionsAuthenticated: { status: 'failed', category: 'http.401', summary: HOSTILE, details: [{ label: 'WWW-Authenticate', value: HOSTILE }] },
+    },
+  });
+  const diagnosis = diagnose(run);
+  const checklist = getChecklist('esm-2003-iwa') as Checklist;
+  return { type: 'show', run, diagnosis, checklists: [checklist], ticks: { [checklist.id]: [checklist.steps[0].id] }, canInsert: true };
+}
+
+async function openPage(browser: Browser, savedState?: unknown): Promise<Page> {
+  const page = await browser.newPage();
+  await page.setContent(SHELL);
+  await page.evaluate((state) => {
+    const w = window as unknown as Record<string, unknown>;
+    w.__posted = [];
+    w.__state = state;
+    w.acquireVsCodeApi = () => ({
+      postMessage: (m: unknown) => (w.__posted as unknown[]).push(m),
+      getState: () => w.__state,
+      setState: (s: unknown) => (w.__state = s),
+    });
+  }, savedState ?? null);
+  await page.addScriptTag({ path: SCRIPT });
+  return page;
+}
+
+const posted = (page: Page) => page.evaluate(() => (window as unknown as { __posted: Array<Record<string, unknown>> }).__posted);
+const send = (page: Page, message: unknown) => page.evaluate((m) => window.postMessage(m, '*'), message);
+
+describe('extension: diagnosis webview page (Chromium)', function () {
+  this.timeout(30_000);
+  let browser: Browser | undefined;
+  const message = showMessage();
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`    (skipped: no Chromium at ${CHROMIUM}; set CHROMIUM_PATH)`);
+      this.skip();
+    }
+    assert.ok(existsSync(SCRIPT), 'run node scripts/build.mjs first');
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  });
+  after(async () => browser?.close());
+
+  it('asks the extension for content once loaded, then draws outcome, causes and checklists', async () => {
+    const page = await openPage(browser!);
+    assert.deepEqual(await posted(page), [{ type: 'ready' }]);
+    await send(page, message);
+    await page.waitForSelector('[data-testid="outcome"]');
+    assert.equal(await page.getAttribute('[data-testid="outcome"]', 'data-outcome'), 'failed');
+    assert.ok((await page.locator('[data-testid="cause"]').count()) >= 1);
+    assert.equal(await page.locator('[data-testid="checklist"]').count(), 1);
+    const steps = await page.locator('[data-testid="checklist-step"]').count();
+    assert.ok(steps >= 5, `checklist steps: ${steps}`);
+    assert.equal(await page.getAttribute('#root', 'aria-busy'), 'false');
+    await page.close();
+  });
+
+  it('draws server text as text: no element, attribute or script comes from it', async () => {
+    const page = await openPage(browser!);
+    await send(page, message);
+    await page.waitForSelector('[data-testid="test-step"]');
+    const result = await page.evaluate(() => ({
+      images: document.querySelectorAll('#root img').length,
+      scripts: document.querySelectorAll('script').length,
+      pwned: (window as unknown as { __pwned?: number }).__pwned,
+      text: document.getElementById('root')!.textContent,
+    }));
+    assert.equal(result.images, 0);
+    assert.equal(result.scripts, 1, 'only the page script itself');
+    assert.equal(result.pwned, undefined);
+    assert.ok(result.text?.includes(HOSTILE), 'the hostile summary is shown literally');
+    await page.close();
+  });
+
+  it('gives every checkbox a label and headings in order', async () => {
+    const page = await openPage(browser!);
+    await send(page, message);
+    await page.waitForSelector('[data-testid="checklist-step"]');
+    const unlabelled = await page.evaluate(() =>
+      Array.from(document.querySelectorAll<HTMLInputElement>('input[type="checkbox"]')).filter((box) => {
+        const label = document.querySelector(`label[for="${CSS.escape(box.id)}"]`);
+        return !label || !label.textContent?.trim();
+      }).length);
+    assert.equal(unlabelled, 0);
+    const headings = await page.evaluate(() => Array.from(document.querySelectorAll('h1, h2, h3')).map((h) => Number(h.tagName[1])));
+    assert.equal(headings[0], 1);
+    for (let i = 1; i < headings.length; i++) assert.ok(headings[i] - headings[i - 1] <= 1, `heading levels ${headings.join(',')}`);
+    assert.equal(await page.getAttribute('[data-testid="progress"]', 'aria-live'), 'polite');
+    await page.close();
+  });
+
+  it('ticks a step: posts it, updates "n of m done" and keeps it in the page state', async () => {
+    const page = await openPage(browser!);
+    await send(page, message);
+    const checklist = message.checklists[0];
+    const progress = page.locator('[data-testid="progress"]');
+    await page.waitForSelector('[data-testid="progress"]');
+    const total = Number(await progress.getAttribute('data-total'));
+    assert.equal(await progress.textContent(), `1 of ${total} done`, 'the stored tick is shown');
+
+    const secondStep = checklist.steps[1].id;
+    await page.locator(`input[data-step-id="${secondStep}"]`).check();
+    assert.equal(await progress.textContent(), `2 of ${total} done`);
+    assert.deepEqual((await posted(page)).at(-1), { type: 'tick', checklistId: checklist.id, stepId: secondStep, checked: true });
+    const state = await page.evaluate(() => (window as unknown as { __state: { show: ShowMessage } }).__state);
+    assert.deepEqual(state.show.ticks[checklist.id].sort(), [checklist.steps[0].id, secondStep].sort());
+
+    await page.getByRole('button', { name: `Reset ticks of ${checklist.title}` }).click();
+    assert.equal(await progress.textContent(), `0 of ${total} done`);
+    assert.deepEqual((await posted(page)).at(-1), { type: 'reset', checklistId: checklist.id });
+    await page.close();
+  });
+
+  it('comes back from its saved state before the extension answers', async () => {
+    const saved = { runId: message.run!.id, show: { ...message, ticks: { [message.checklists[0].id]: [message.checklists[0].steps[2].id] } } };
+    const page = await openPage(browser!, saved);
+    await page.waitForSelector('[data-testid="checklist-step"]');
+    assert.equal(await page.locator(`input[data-step-id="${message.checklists[0].steps[2].id}"]`).isChecked(), true);
+    await page.close();
+  });
+
+  it('asks the extension to open links instead of navigating, and sends command ids, not code', async () => {
+    const page = await openPage(browser!);
+    const withLink: ShowMessage = {
+      ...message,
+      checklists: [{
+        id: 'links', title: 'Links', why: 'test', warnings: [], links: [{ title: 'Read more', url: 'https://learn.microsoft.com/exchange' }],
+        steps: [{ id: 's1', text: 'Run it', commands: [{ label: 'Check', language: 'powershell', code: 'Get-ActiveSyncVirtualDirectory' }] }],
+      }],
+      ticks: {},
+    };
+    await send(page, withLink);
+    await page.waitForSelector('a');
+    const before = page.url();
+    await page.getByRole('link', { name: 'Read more' }).click();
+    assert.equal(page.url(), before, 'no navigation inside the webview');
+    assert.deepEqual((await posted(page)).at(-1), { type: 'openLink', url: 'https://learn.microsoft.com/exchange' });
+    await page.getByRole('button', { name: 'Insert into the active editor: Check' }).click();
+    assert.deepEqual((await posted(page)).at(-1), { type: 'insertCommand', checklistId: 'links', stepId: 's1', index: 0 });
+    await page.close();
+  });
+});
