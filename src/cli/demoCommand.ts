@@ -2,7 +2,7 @@
 // probes a healthy Exchange 2016 and the Exchange 2007/2010-with-2003-back-end 401 case, and
 // prints both reports with their diagnosis. Exits 0 when both behave as the lab says they must.
 import { diagnose } from '../diagnosis/diagnose';
-import { startLab } from '../lab/labServer';
+import { startLab } from '../lab/labEntry';
 import { findScenario } from '../lab/scenarios';
 import { runProbe } from '../probe/probe';
 import type { CliIo } from './cliIo';

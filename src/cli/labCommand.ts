@@ -13,7 +13,7 @@ export async function labCommand(argv: readonly string[], io: CliIo): Promise<nu
   const args = parseArgs(argv, { port: { value: true }, list: {} });
   if (args.positionals.length) throw new UsageError(`Unexpected argument "${args.positionals[0].slice(0, 40)}".`);
   const port = integerFlag(args, 'port', 1, 65_000);
-  const { startLab, formatLabListing } = await import('../lab/labServer');
+  const { startLab, formatLabListing } = await import('../lab/labEntry');
   if (has(args, 'list')) {
     const { LAB_SCENARIOS } = await import('../lab/scenarios');
     io.stdout.write(`${LAB_SCENARIOS.length} lab scenarios (start them with: activesync-doctor lab):\n`);

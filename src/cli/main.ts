@@ -5,10 +5,6 @@ import { ENGINE_VERSION } from '../common/engineVersion';
 import { terminalSafe } from '../common/textSafety';
 import { UsageError } from './cliArgs';
 import type { CliIo } from './cliIo';
-import { BATCH_USAGE, batchCommand } from './batchCommand';
-import { demoCommand } from './demoCommand';
-import { LAB_USAGE, labCommand } from './labCommand';
-import { PROBE_USAGE, probeCommand } from './probeCommand';
 
 const USAGE = `activesync-doctor ${ENGINE_VERSION}: Exchange ActiveSync connectivity diagnosis
 
@@ -35,18 +31,27 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 0;
     }
     const wantsHelp = rest.includes('--help') || rest.includes('-h');
+    // Each command is loaded only when asked for: `lab` pulls in node-forge, `probe` undici.
     switch (command) {
-      case 'probe':
+      case 'probe': {
+        const { PROBE_USAGE, probeCommand } = await import('./probeCommand');
         if (wantsHelp) return void io.stdout.write(`${PROBE_USAGE}\n`), 0;
         return await probeCommand(rest, io);
-      case 'batch':
+      }
+      case 'batch': {
+        const { BATCH_USAGE, batchCommand } = await import('./batchCommand');
         if (wantsHelp) return void io.stdout.write(`${BATCH_USAGE}\n`), 0;
         return await batchCommand(rest, io);
-      case 'lab':
+      }
+      case 'lab': {
+        const { LAB_USAGE, labCommand } = await import('./labCommand');
         if (wantsHelp) return void io.stdout.write(`${LAB_USAGE}\n`), 0;
         return await labCommand(rest, io);
-      case 'demo':
+      }
+      case 'demo': {
+        const { demoCommand } = await import('./demoCommand');
         return await demoCommand(io);
+      }
       default:
         throw new UsageError(`Unknown command "${command.slice(0, 40)}". Commands: probe, batch, lab, demo (--help for more).`);
     }

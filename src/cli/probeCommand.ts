@@ -6,7 +6,7 @@ import { stripControlCharacters, terminalSafe } from '../common/textSafety';
 import { diagnose } from '../diagnosis/diagnose';
 import type { MailboxServerHint } from '../diagnosis/diagnosisModel';
 import { renderRunMarkdown } from '../diagnosis/markdownReport';
-import type { RunningLab } from '../lab/labServer';
+import type { RunningLab } from '../lab/labEntry';
 import type { AuthMethod, ProbeRun } from '../probe/runModel';
 import { runProbe } from '../probe/probe';
 import type { ProbeOptions } from '../probe/probeOptions';
@@ -100,7 +100,7 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   let password: string | undefined;
   try {
     if (labScenario) {
-      const { startLab } = await import('../lab/labServer');
+      const { startLab } = await import('../lab/labEntry');
       const { findScenario, LAB_SCENARIOS } = await import('../lab/scenarios');
       const scenario = findScenario(labScenario);
       if (!scenario) throw new UsageError(`No lab scenario "${labScenario.slice(0, 60)}". Known: ${LAB_SCENARIOS.map((s) => s.id).join(', ')}`);

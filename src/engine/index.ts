@@ -13,8 +13,8 @@ export { renderRunMarkdown, renderDiagnosisText } from '../diagnosis/markdownRep
 export { HistoryStore } from '../history/historyStore';
 export type { RunSummary, ServerGroup, HistoryStoreOptions } from '../history/historyStore';
 export { exportRunJson } from '../history/runExport';
-export { startLab, formatLabListing } from '../lab/labServer';
-export type { RunningLab } from '../lab/labServer';
+export { startLab, formatLabListing } from '../lab/labEntry';
+export type { RunningLab } from '../lab/labEntry';
 export { LAB_SCENARIOS, findScenario } from '../lab/scenarios';
 export type { LabScenario } from '../lab/scenarios';
 export { ENGINE_VERSION } from '../common/engineVersion';
