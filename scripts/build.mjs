@@ -2,7 +2,7 @@
 // the CLI and the webview script; tests and benchmarks are transpiled file by file into out/.
 // Flags: --production (minify, no source maps), --if-needed (skip when dist/ is newer than the sources).
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
+import { cpSync, rmSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -87,5 +87,7 @@ if (!production) {
     define: common.define,
   });
 }
-writeFileSync(join(root, 'dist', '.build-stamp'), new Date().toISOString());
+// Only a full build (bundles and out/) may vouch for --if-needed; a production build skips out/.
+if (!production) writeFileSync(join(root, 'dist', '.build-stamp'), new Date().toISOString());
+else rmSync(join(root, 'dist', '.build-stamp'), { force: true });
 console.log(`built ${relative(process.cwd(), join(root, 'dist')) || 'dist'}${production ? ' (production)' : ''}`);

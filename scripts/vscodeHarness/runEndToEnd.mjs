@@ -1,0 +1,166 @@
+// `npm run test:e2e`: the extension as a person gets it. Packages the .vsix (`npm run package`),
+// installs it offline into a fresh code-server (no smoke-test driver, so notifications show), opens
+// the workbench in headless Chromium and runs the stages of test/e2e/endToEndFlow.mjs, saving a
+// light and a dark PNG of each stage into test-artifacts/e2e/. A stage whose contributions the
+// packaged package.json lacks is SKIPPED (said so); every other stage passes or fails.
+import { createRequire } from 'node:module';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  cleanupAll, installSignalCleanup, installVsix, launchChromium, log, makeTempDir, onCleanup, recordCounts,
+  removeStaleSockets, repoRoot, runVisible, seconds, startCodeServer, writeUserSettings,
+} from './harnessCommon.mjs';
+import { ensureRuntime } from './installRuntime.mjs';
+import { LAB_SCENARIO, missingContributions, STAGES } from '../../test/e2e/endToEndFlow.mjs';
+import { setThemeKind } from '../../test/e2e/workbenchDriver.mjs';
+
+const require = createRequire(import.meta.url);
+// HARNESS_VSIX=<file> tests an already built .vsix (e.g. a release candidate) instead of packaging one.
+const VSIX = process.env.HARNESS_VSIX ? resolve(process.env.HARNESS_VSIX) : join(repoRoot, 'dist-vsix', 'activesync-doctor.vsix');
+const ARTIFACTS = join(repoRoot, 'test-artifacts', 'e2e');
+const EXTENSION_ID = 'activesync-doctor.activesync-doctor';
+const TIMEOUT_MS = Number(process.env.HARNESS_TIMEOUT_MS || 8 * 60_000);
+
+function packageExtension() {
+  const start = Date.now();
+  mkdirSync(join(repoRoot, 'dist-vsix'), { recursive: true });
+  rmSync(VSIX, { force: true });
+  runVisible('npm', ['run', '--silent', 'package']);
+  const size = statSync(VSIX).size;
+  log(`packaged ${VSIX}: ${(size / 1024 / 1024).toFixed(2)} MB (${size} bytes) in ${seconds(start)}`);
+}
+
+/** The package.json of the installed copy, i.e. exactly what the .vsix shipped. */
+function installedPackageJson(extensionsDir) {
+  const dir = readdirSync(extensionsDir).find((name) => name.toLowerCase().startsWith(`${EXTENSION_ID}-`));
+  if (!dir) throw new Error(`${EXTENSION_ID} is not in ${extensionsDir} after installing the .vsix`);
+  return JSON.parse(readFileSync(join(extensionsDir, dir, 'package.json'), 'utf8'));
+}
+
+/** A lab for the "Run Connectivity Test" stage, in this process (the extension host reaches it over loopback). */
+async function startLabIfReal(engine) {
+  if (readFileSync(join(repoRoot, 'src/lab/labServer.ts'), 'utf8').startsWith('// PLACEHOLDER')) return undefined;
+  const requests = [];
+  const lab = await engine.startLab({ scenarios: [LAB_SCENARIO], onRequest: (info) => requests.push(info) });
+  onCleanup(() => lab.close());
+  return Object.assign(lab, { requests });
+}
+
+async function main() {
+  const start = Date.now();
+  installSignalCleanup();
+  if (process.env.HARNESS_VSIX) log(`testing the given ${VSIX} (${(statSync(VSIX).size / 1024 / 1024).toFixed(2)} MB)`);
+  else packageExtension();
+  await ensureRuntime();
+
+  const baseDir = makeTempDir('asd-e2e-');
+  process.on('exit', () => removeStaleSockets(join(baseDir, 'tmp')));
+  const workspace = join(baseDir, 'workspace');
+  cpSync(join(repoRoot, 'scripts/vscodeHarness/sampleWorkspace'), workspace, { recursive: true });
+  const userDataDir = join(baseDir, 'user');
+  const extensionsDir = join(baseDir, 'exts');
+  const engine = require(join(repoRoot, 'dist/engine.js'));
+  const lab = await startLabIfReal(engine);
+  const scenario = lab && engine.LAB_SCENARIOS.find((s) => s.id === LAB_SCENARIO);
+  log(lab ? `e2e lab: ${LAB_SCENARIO} at ${lab.urlFor(LAB_SCENARIO)}` : 'e2e lab: the lab is still a placeholder');
+  // VS Code's default light and dark themes (the palette toggle switches between them).
+  writeUserSettings(userDataDir);
+  if (lab) {
+    // The e2e lab's own CA, so "Run Connectivity Test" trusts its certificate as an internal CA.
+    // The setting is machine-overridable: a code-server window is a remote window, which reads such
+    // settings from the remote (Machine) settings, not from User settings.
+    mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
+    writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify({ 'activesyncDoctor.extraCaFile': lab.caFile }, null, 2));
+  }
+
+  const server = await startCodeServer({ baseDir, folder: workspace, smokeTestDriver: false, logFile: join(baseDir, 'code-server.log') });
+  installVsix(VSIX, { userDataDir, extensionsDir }, server.env);
+  const packageJson = installedPackageJson(extensionsDir);
+  log(`installed ${EXTENSION_ID} ${packageJson.version}; code-server at ${server.url}`);
+
+  rmSync(ARTIFACTS, { recursive: true, force: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const context = await launchChromium(join(baseDir, 'chromium'));
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+
+  /** One PNG per theme of what the stage left on screen (light first, then dark, then back to light). */
+  async function screenshots(index, name) {
+    const files = [];
+    for (const kind of ['light', 'dark']) {
+      await setThemeKind(page, kind);
+      await page.waitForTimeout(400); // let webviews repaint with the new theme variables
+      const file = join(ARTIFACTS, `${String(index).padStart(2, '0')}-${name}-${kind}.png`);
+      await page.screenshot({ path: file });
+      files.push(file);
+    }
+    await setThemeKind(page, 'light');
+    return files;
+  }
+
+  const results = new Map();
+  let passed = 0;
+  let failed = 0;
+  const state = {};
+  for (const [i, stage] of STAGES.entries()) {
+    const index = i + 1;
+    const missing = missingContributions(stage, packageJson);
+    if (missing.length) {
+      console.log(`  SKIPPED: ${stage.title}: the packaged extension does not contribute ${missing.join(', ')} yet`);
+      results.set(stage.name, 'skipped');
+      continue;
+    }
+    if (stage.requiresLab && !lab) {
+      console.log(`  SKIPPED: ${stage.title}: the built-in lab (src/lab/labServer.ts) is still a placeholder`);
+      results.set(stage.name, 'skipped');
+      continue;
+    }
+    const blockedBy = (stage.after ?? []).filter((name) => results.get(name) !== 'passed');
+    if (blockedBy.length) {
+      console.log(`  ✘ ${stage.title}: NOT RUN, needs ${blockedBy.join(', ')} to pass first`);
+      results.set(stage.name, 'failed');
+      failed++;
+      continue;
+    }
+    const stageStart = Date.now();
+    try {
+      await stage.run({ page, lab, scenario, state, log: (message) => console.log(`      ${message}`) });
+      const shots = await screenshots(index, stage.name);
+      console.log(`  ✔ ${stage.title} (${seconds(stageStart)}; ${shots.map((f) => f.slice(ARTIFACTS.length + 1)).join(', ')})`);
+      results.set(stage.name, 'passed');
+      passed++;
+    } catch (error) {
+      const shot = join(ARTIFACTS, `${String(index).padStart(2, '0')}-${stage.name}-FAILED.png`);
+      await page.screenshot({ path: shot }).catch(() => {});
+      console.log(`  ✘ ${stage.title} (${seconds(stageStart)}): ${String(error?.message ?? error).split('\n')[0]}`);
+      if (process.env.HARNESS_VERBOSE) console.error(error);
+      console.log(`      screenshot: ${shot}`);
+      results.set(stage.name, 'failed');
+      failed++;
+    }
+  }
+  writeFileSync(join(ARTIFACTS, 'results.json'), JSON.stringify(Object.fromEntries(results), null, 2));
+  log(`end-to-end finished in ${seconds(start)}; screenshots in ${ARTIFACTS}`);
+  return { passed, failed };
+}
+
+let counts = { passed: 0, failed: 1 };
+const timer = setTimeout(async () => {
+  console.error(`[harness] FAILED: end-to-end run exceeded ${TIMEOUT_MS / 1000} s`);
+  recordCounts('e2e', 0, 1);
+  console.log('0 passed, 1 failed');
+  await cleanupAll();
+  process.exit(1);
+}, TIMEOUT_MS);
+try {
+  counts = await main();
+} catch (error) {
+  console.error(`[harness] FAILED: ${error?.stack ?? error}`);
+  counts = { passed: 0, failed: 1 };
+} finally {
+  clearTimeout(timer);
+  await cleanupAll();
+}
+console.log(`${counts.passed} passed, ${counts.failed} failed`);
+recordCounts('e2e', counts.passed, counts.failed);
+process.exit(counts.failed > 0 ? 1 : 0);
