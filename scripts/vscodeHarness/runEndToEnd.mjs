@@ -3,6 +3,9 @@
 // the workbench in headless Chromium and runs the stages of test/e2e/endToEndFlow.mjs, saving a
 // light and a dark PNG of each stage into test-artifacts/e2e/. A stage whose contributions the
 // packaged package.json lacks is SKIPPED (said so); every other stage passes or fails.
+// `--update-screenshots` (or HARNESS_UPDATE_SCREENSHOTS=1) also copies the PNGs of the stages that
+// name a README picture into media/screenshots/<name>-<light|dark>.png, only when every stage passed.
+// Nothing else writes there: CI never refreshes the README pictures unless asked to.
 import { createRequire } from 'node:module';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,6 +21,8 @@ const require = createRequire(import.meta.url);
 // HARNESS_VSIX=<file> tests an already built .vsix (e.g. a release candidate) instead of packaging one.
 const VSIX = process.env.HARNESS_VSIX ? resolve(process.env.HARNESS_VSIX) : join(repoRoot, 'dist-vsix', 'activesync-doctor.vsix');
 const ARTIFACTS = join(repoRoot, 'test-artifacts', 'e2e');
+const README_SCREENSHOTS = join(repoRoot, 'media', 'screenshots');
+const UPDATE_SCREENSHOTS = process.argv.includes('--update-screenshots') || process.env.HARNESS_UPDATE_SCREENSHOTS === '1';
 const EXTENSION_ID = 'activesync-doctor.activesync-doctor';
 const TIMEOUT_MS = Number(process.env.HARNESS_TIMEOUT_MS || 8 * 60_000);
 
@@ -35,6 +40,26 @@ function installedPackageJson(extensionsDir) {
   const dir = readdirSync(extensionsDir).find((name) => name.toLowerCase().startsWith(`${EXTENSION_ID}-`));
   if (!dir) throw new Error(`${EXTENSION_ID} is not in ${extensionsDir} after installing the .vsix`);
   return JSON.parse(readFileSync(join(extensionsDir, dir, 'package.json'), 'utf8'));
+}
+
+/**
+ * Copies the README pictures into media/screenshots/ (opt-in). A run with a failed or skipped stage
+ * changes nothing there, so the README never mixes pictures of two different runs.
+ */
+function updateReadmeScreenshots(readmeShots, { failed, skipped }) {
+  if (failed > 0 || skipped > 0) {
+    log(`--update-screenshots: NOT updating ${README_SCREENSHOTS} (${failed} failed, ${skipped} skipped stages)`);
+    return;
+  }
+  mkdirSync(README_SCREENSHOTS, { recursive: true });
+  for (const { name, shots } of readmeShots) {
+    for (const [kind, file] of Object.entries(shots)) {
+      const target = join(README_SCREENSHOTS, `${name}-${kind}.png`);
+      cpSync(file, target);
+      const kb = statSync(target).size / 1024;
+      log(`screenshot ${target.slice(repoRoot.length + 1)}: ${kb.toFixed(0)} KB${kb > 400 ? ' (over 400 KB: consider a smaller viewport)' : ''}`);
+    }
+  }
 }
 
 /** A lab for the "Run Connectivity Test" stage, in this process (the extension host reaches it over loopback). */
@@ -84,21 +109,28 @@ async function main() {
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
 
-  /** One PNG per theme of what the stage left on screen (light first, then dark, then back to light). */
-  async function screenshots(index, name) {
-    const files = [];
+  /**
+   * One PNG per theme of what the stage left on screen (light first, then dark, then back to light).
+   * A stage whose picture does not survive the theme switch (an open palette) redraws it in
+   * beforeScreenshot, and tidies up in afterScreenshots.
+   */
+  async function screenshots(index, stage, context) {
+    const files = {};
     for (const kind of ['light', 'dark']) {
       await setThemeKind(page, kind);
+      await stage.beforeScreenshot?.(context);
       await page.waitForTimeout(400); // let webviews repaint with the new theme variables
-      const file = join(ARTIFACTS, `${String(index).padStart(2, '0')}-${name}-${kind}.png`);
+      const file = join(ARTIFACTS, `${String(index).padStart(2, '0')}-${stage.name}-${kind}.png`);
       await page.screenshot({ path: file });
-      files.push(file);
+      files[kind] = file;
     }
+    await stage.afterScreenshots?.(context);
     await setThemeKind(page, 'light');
     return files;
   }
 
   const results = new Map();
+  const readmeShots = [];
   let passed = 0;
   let failed = 0;
   const state = {};
@@ -124,9 +156,11 @@ async function main() {
     }
     const stageStart = Date.now();
     try {
-      await stage.run({ page, lab, scenario, state, log: (message) => console.log(`      ${message}`) });
-      const shots = await screenshots(index, stage.name);
-      console.log(`  ✔ ${stage.title} (${seconds(stageStart)}; ${shots.map((f) => f.slice(ARTIFACTS.length + 1)).join(', ')})`);
+      const context = { page, lab, scenario, state, packageJson, log: (message) => console.log(`      ${message}`) };
+      await stage.run(context);
+      const shots = await screenshots(index, stage, context);
+      if (stage.screenshot) readmeShots.push({ name: stage.screenshot, shots });
+      console.log(`  ✔ ${stage.title} (${seconds(stageStart)}; ${Object.values(shots).map((f) => f.slice(ARTIFACTS.length + 1)).join(', ')})`);
       results.set(stage.name, 'passed');
       passed++;
     } catch (error) {
@@ -140,6 +174,7 @@ async function main() {
     }
   }
   writeFileSync(join(ARTIFACTS, 'results.json'), JSON.stringify(Object.fromEntries(results), null, 2));
+  if (UPDATE_SCREENSHOTS) updateReadmeScreenshots(readmeShots, { failed, skipped: [...results.values()].filter((r) => r === 'skipped').length });
   log(`end-to-end finished in ${seconds(start)}; screenshots in ${ARTIFACTS}`);
   return { passed, failed };
 }

@@ -1,12 +1,15 @@
 // The end-to-end flow, stage by stage, as a person uses the installed extension: open the
-// ActiveSync views, run the built-in lab's classic OPTIONS 401 scenario, open the diagnosis and tick
-// a checklist step, reload the window and find it still ticked, then run a connectivity test against
-// a lab endpoint typed into the prompts (last, so the diagnosis stages depend on the lab run only).
-// Each stage asserts on visible text and state.
+// ActiveSync views, run the built-in lab's classic OPTIONS 401 scenario, look at the extension's
+// commands in the palette, open the diagnosis and tick two checklist steps, reload the window and
+// find them still ticked, open the guidance beside a PowerShell script and insert the verification
+// script into it, then run a connectivity test against a lab endpoint typed into the prompts (last,
+// so the diagnosis stages depend on the lab run only). Each stage asserts on visible text and state.
+// A stage's `screenshot` names the README picture its PNGs become with --update-screenshots.
 import assert from 'node:assert/strict';
 import {
-  answerPrompt, dismissQuickInput, expandPane, openViewContainer, pickItem, runCommand, treeRowLabels,
-  viewPane, waitForWorkbench, webviewFrame,
+  activeTab, answerPrompt, clearNotifications, closeAllEditors, dismissQuickInput, editorGroups, editorText,
+  expandPane, focusIsInEditorOf, groupWithTab, openFile, openPalette, openViewContainer, pickItem, runCommand,
+  treeRowLabels, viewPane, waitForWorkbench, webviewFrame,
 } from './workbenchDriver.mjs';
 
 export const LAB_SCENARIO = 'coexistence-2003-basic-only';
@@ -15,6 +18,12 @@ const STEPS_VIEW = 'Test Steps';
 const HISTORY_VIEW = 'History';
 const DIAGNOSIS_ROOT = '[data-testid="diagnosis-root"]';
 const CHECKLIST_BOX = 'input[type="checkbox"][data-checklist-id][data-step-id]';
+const SCRIPT_FILE = 'configure-eas.ps1';
+const PALETTE_TEXT = 'ActiveSync';
+// The panel's tab says "ActiveSync Diagnosis: <host>" with a run, "ActiveSync Guidance" without.
+const PANEL_TAB = /ActiveSync (Diagnosis|Guidance)/;
+// The check "Insert Verification Script" puts into a .ps1 (Exchange 2007/2010 Management Shell).
+const VDIR_AUTH_CHECK = /Get-ActiveSyncVirtualDirectory \| Format-List [^\n]*\*Auth\*/;
 // A step row's accessible label is "<title>: <status>. <summary>" (stepsTreeProvider).
 const FAILED_OPTIONS_ROW = /OPTIONS[^:]*: failed\./i;
 
@@ -66,6 +75,59 @@ async function diagnosisFrame(page, { reuseOpen }) {
 }
 
 /**
+ * The palette titles ("ActiveSync: …") of the commands the palette should offer right now: every
+ * contributed command except those its commandPalette `when` hides (never, or only in a script editor),
+ * with the run-dependent ones only once a run exists.
+ */
+function expectedPaletteTitles(packageJson, { hasRun }) {
+  const contributes = packageJson.contributes ?? {};
+  const when = new Map((contributes.menus?.commandPalette ?? []).map((m) => [m.command, m.when]));
+  const shown = (command) => {
+    const clause = when.get(command);
+    if (clause === undefined) return true;
+    if (clause === 'activesyncDoctor.hasRun') return hasRun;
+    return undefined; // false, or needs an editor: not offered here
+  };
+  const titles = { offered: [], hidden: [] };
+  for (const c of contributes.commands ?? []) {
+    const title = `${c.category}: ${c.title}`;
+    const visible = shown(c.command);
+    if (visible === true) titles.offered.push(title);
+    else if (when.get(c.command) === 'false') titles.hidden.push(title);
+  }
+  return titles;
+}
+
+/** The checkboxes of one checklist (sub-steps included, as its progress counts them) and its "n of m done" line. */
+function checklistParts(frame, checklistId) {
+  const section = frame.locator(`[data-testid="checklist"][data-checklist-id="${checklistId}"]`);
+  return { section, boxes: section.locator(CHECKLIST_BOX), progress: section.locator('[data-testid="progress"]').first() };
+}
+
+/** Waits until a checklist's progress line says `done` of all its steps, and returns that text. */
+async function waitForProgress(frame, checklistId, done, timeout = 10_000) {
+  const { boxes, progress } = checklistParts(frame, checklistId);
+  const total = await boxes.count();
+  const expected = `${done} of ${total} done`;
+  const deadline = Date.now() + timeout;
+  let seen = '';
+  while (Date.now() < deadline) {
+    seen = (await progress.innerText()).trim();
+    if (seen === expected) return seen;
+    await frame.page().waitForTimeout(100);
+  }
+  throw new Error(`the checklist says "${seen}", expected "${expected}"`);
+}
+
+/**
+ * Scrolls the diagnosis page so that its ranked causes start at the top of the panel; the page is
+ * long, so the screenshot then shows the causes rather than wherever the last click left it.
+ */
+async function scrollCausesToTop(frame) {
+  await frame.locator('.causes').evaluate((node) => node.scrollIntoView({ block: 'start' }));
+}
+
+/**
  * Stages run in order. `needs` lists what the packaged extension must contribute (checked against
  * its package.json: a missing contribution makes the stage SKIPPED); `after` names stages that must
  * have passed first (otherwise the stage is blocked and counted as failed).
@@ -99,52 +161,165 @@ export const STAGES = [
     needs: ['command:activesyncDoctor.runLabTest', 'view:activesyncDoctor.steps', 'view:activesyncDoctor.history'],
     after: ['views'],
     requiresLab: true,
-    async run({ page, scenario, log }) {
+    screenshot: 'tree-failed',
+    async run({ page, scenario, state, log }) {
       const runsBefore = await historyRunCount(page);
       await runCommand(page, 'ActiveSync: Run Test Against Built-in Lab');
       // The quick pick lists scenarios by title (the id is not shown), so choose it as a person would.
       await pickItem(page, /scenario|built-in lab/i, scenario.title);
       log(`Test Steps: ${await waitForFailedOptionsStep(page, runsBefore)}`);
+      state.hasRun = true;
+      // The run's progress notification (with its Cancel button) closes once the run is over.
+      await page.locator('.notification-toast').filter({ has: page.getByRole('button', { name: 'Cancel' }) }).first()
+        .waitFor({ state: 'hidden', timeout: 10_000 });
+      // The failure toast offers the diagnosis; it stays in this stage's picture, not in later ones.
+      const toast = page.locator('.notification-toast').filter({ hasText: /ActiveSync test failed/ }).first();
+      await toast.waitFor({ state: 'visible', timeout: 10_000 });
+      assert.ok(await toast.getByRole('button', { name: 'Show Diagnosis' }).count(), 'the failure toast offers no "Show Diagnosis" button');
+    },
+  },
+  {
+    name: 'palette',
+    title: `the command palette with "${PALETTE_TEXT}" typed lists the extension's commands`,
+    needs: ['command:activesyncDoctor.runTest', 'command:activesyncDoctor.runLabTest'],
+    after: ['workbench'],
+    screenshot: 'palette',
+    async run({ page, state, packageJson, log }) {
+      await clearNotifications(page);
+      const { offered, hidden } = expectedPaletteTitles(packageJson, { hasRun: Boolean(state.hasRun) });
+      const { labels, total } = await openPalette(page, PALETTE_TEXT, { expectRow: offered[0] });
+      const titles = labels.map((label) => label.split(', ')[0]);
+      assert.equal(labels.length, total, `the palette rendered ${labels.length} of ${total} rows; the checks below need all of them`);
+      const missing = offered.filter((title) => !titles.includes(title));
+      assert.deepEqual(missing, [], `the palette does not list ${missing.join(', ')} (it lists: ${titles.join(' | ')})`);
+      const leaked = hidden.filter((title) => titles.includes(title));
+      assert.deepEqual(leaked, [], `the palette lists commands meant only for menus: ${leaked.join(', ')}`);
+      log(`palette: ${titles.length} rows, ${offered.length} ActiveSync commands expected and listed`);
+    },
+    // Each theme switch goes through the palette and closes it: open it again for the picture.
+    async beforeScreenshot({ page, packageJson, state }) {
+      const { offered } = expectedPaletteTitles(packageJson, { hasRun: Boolean(state.hasRun) });
+      await openPalette(page, PALETTE_TEXT, { expectRow: offered[0] });
+    },
+    async afterScreenshots({ page }) {
+      await dismissQuickInput(page);
     },
   },
   {
     name: 'diagnosis',
-    title: '"Show Diagnosis" opens the diagnosis with a tickable checklist; ticking a step sticks',
+    title: '"Show Diagnosis" ranks the Exchange 2003 cause first; ticking two checklist steps shows "2 of N done"',
     needs: ['command:activesyncDoctor.showDiagnosis'],
     after: ['lab-run'],
+    screenshot: 'diagnosis',
     async run({ page, state, log }) {
+      await clearNotifications(page);
       const frame = await diagnosisFrame(page, { reuseOpen: false });
       const outcome = frame.locator('[data-testid="outcome"]');
       await outcome.waitFor({ state: 'visible', timeout: 15_000 });
       assert.equal(await outcome.getAttribute('data-outcome'), 'failed');
       assert.match(await frame.locator(DIAGNOSIS_ROOT).innerText(), /401/, 'the diagnosis never mentions 401');
-      const boxes = frame.locator(CHECKLIST_BOX);
-      assert.ok((await boxes.count()) > 0, 'the diagnosis shows no checklist checkbox');
-      const box = boxes.first();
-      assert.equal(await box.isChecked(), false, 'the first checklist step is ticked before anyone ticked it');
-      await box.click();
-      assert.equal(await box.isChecked(), true, 'clicking the checkbox did not tick it');
-      state.ticked = { checklist: await box.getAttribute('data-checklist-id'), step: await box.getAttribute('data-step-id') };
-      log(`ticked ${state.ticked.checklist} / ${state.ticked.step}`);
+
+      const causes = frame.locator('[data-testid="cause"]');
+      assert.ok((await causes.count()) > 0, 'the diagnosis ranks no cause');
+      const topTitle = (await causes.first().locator('h3').innerText()).replace(/\s+/g, ' ');
+      assert.match(topTitle, /^1\. .*Exchange 2003/, `the top cause is "${topTitle}"`);
+      assert.match(topTitle, /Integrated Windows/, `the top cause "${topTitle}" does not name Integrated Windows authentication`);
+
+      const checklistId = await frame.locator('[data-testid="checklist"]').first().getAttribute('data-checklist-id');
+      const { boxes } = checklistParts(frame, checklistId);
+      assert.ok((await boxes.count()) >= 2, `checklist ${checklistId} has fewer than two steps to tick`);
+      await waitForProgress(frame, checklistId, 0);
+      const ticked = [];
+      for (const box of [boxes.nth(0), boxes.nth(1)]) {
+        assert.equal(await box.isChecked(), false, 'a checklist step is ticked before anyone ticked it');
+        await box.click();
+        assert.equal(await box.isChecked(), true, 'clicking the checkbox did not tick it');
+        ticked.push(await box.getAttribute('data-step-id'));
+      }
+      const progress = await waitForProgress(frame, checklistId, 2);
+      state.ticked = { checklist: checklistId, steps: ticked };
+      log(`top cause: ${topTitle}; ticked ${checklistId} / ${ticked.join(', ')}: "${progress}"`);
+      await scrollCausesToTop(frame);
     },
   },
   {
     name: 'reload',
-    title: 'after "Developer: Reload Window" the ticked step is still ticked',
+    title: 'after "Developer: Reload Window" both ticked steps are still ticked',
     needs: ['command:activesyncDoctor.showDiagnosis'],
     after: ['diagnosis'],
     async run({ page, state }) {
-      // Let the webview's state message reach the extension before the window goes away.
+      // Let the webview's state messages reach the extension before the window goes away.
       await page.waitForTimeout(1_000);
       await runCommand(page, 'Developer: Reload Window');
       await page.waitForLoadState('domcontentloaded');
       await waitForWorkbench(page);
       await dismissQuickInput(page);
       const frame = await diagnosisFrame(page, { reuseOpen: true });
-      const box = frame.locator(`${CHECKLIST_BOX}[data-checklist-id="${state.ticked.checklist}"][data-step-id="${state.ticked.step}"]`);
-      await box.waitFor({ state: 'visible', timeout: 15_000 });
-      await box.scrollIntoViewIfNeeded(); // so the screenshots show the tick
-      assert.equal(await box.isChecked(), true, `${state.ticked.checklist} / ${state.ticked.step} lost its tick across the reload`);
+      const { checklist, steps } = state.ticked;
+      for (const step of steps) {
+        const box = frame.locator(`${CHECKLIST_BOX}[data-checklist-id="${checklist}"][data-step-id="${step}"]`);
+        await box.waitFor({ state: 'visible', timeout: 15_000 });
+        await box.scrollIntoViewIfNeeded(); // so the screenshots show the ticks
+        assert.equal(await box.isChecked(), true, `${checklist} / ${step} lost its tick across the reload`);
+      }
+      await waitForProgress(frame, checklist, steps.length);
+    },
+  },
+  {
+    name: 'beside-ps1',
+    title: `"Open Remediation Guidance Beside Editor" from ${SCRIPT_FILE} opens the guidance in a second group and keeps focus on the script`,
+    needs: ['command:activesyncDoctor.openGuidanceBeside'],
+    after: ['workbench'],
+    screenshot: 'beside-ps1',
+    async run({ page, state, log }) {
+      await clearNotifications(page);
+      if (await page.locator('.part.editor .tabs-container .tab').count()) await closeAllEditors(page);
+      await openFile(page, SCRIPT_FILE);
+      assert.equal(await editorGroups(page).count(), 1, 'more than one editor group before the guidance opens');
+      await runCommand(page, 'ActiveSync: Open Remediation Guidance Beside Editor');
+
+      const panelGroup = groupWithTab(page, PANEL_TAB);
+      await panelGroup.waitFor({ state: 'visible', timeout: 15_000 });
+      const frame = await webviewFrame(page, '[data-testid="checklist"]', { timeout: 20_000 });
+      assert.equal(await editorGroups(page).count(), 2, 'the guidance did not open in a second editor group');
+      const scriptGroup = groupWithTab(page, SCRIPT_FILE);
+      assert.equal(await scriptGroup.locator('.tabs-container .tab', { hasText: PANEL_TAB }).count(), 0, 'the guidance opened over the script, not beside it');
+      assert.equal(await panelGroup.locator('.tabs-container .tab', { hasText: SCRIPT_FILE }).count(), 0, 'the script moved into the guidance group');
+
+      // Focus: the script's group is the active one, its tab is the active tab, and the caret is in its editor.
+      await page.waitForTimeout(300); // a webview that grabbed focus would do so within this settle delay
+      await activeTab(page, SCRIPT_FILE).waitFor({ state: 'visible', timeout: 5_000 });
+      assert.equal(await focusIsInEditorOf(scriptGroup), true, `focus left the ${SCRIPT_FILE} editor`);
+      // Ticks are kept per server: the guidance for the lab's server still shows the two from the diagnosis stage.
+      if (state.ticked) await waitForProgress(frame, state.ticked.checklist, state.ticked.steps.length);
+      // Show the checklist rather than the page header (the diagnosis picture has the causes).
+      await frame.locator('[data-testid="checklist"]').first().evaluate((node) => node.scrollIntoView({ block: 'start' }));
+      log(`groups: ${SCRIPT_FILE} | ${(await panelGroup.locator('.tabs-container .tab').first().innerText()).trim()}`);
+    },
+  },
+  {
+    name: 'insert-script',
+    title: `"Insert Verification Script" puts the Get-ActiveSyncVirtualDirectory check into ${SCRIPT_FILE}`,
+    needs: ['command:activesyncDoctor.insertVerificationScript'],
+    after: ['workbench'],
+    async run({ page, log }) {
+      await clearNotifications(page);
+      if (!(await activeTab(page, SCRIPT_FILE).count())) await openFile(page, SCRIPT_FILE);
+      const scriptGroup = groupWithTab(page, SCRIPT_FILE);
+      const before = await editorText(scriptGroup);
+      // The sample script already calls the cmdlet once; the inserted check is a second, different call.
+      assert.doesNotMatch(before, VDIR_AUTH_CHECK, `${SCRIPT_FILE} holds the check before it was inserted`);
+      await runCommand(page, 'ActiveSync: Insert Verification Script');
+      const deadline = Date.now() + 10_000;
+      let after = before;
+      while (!VDIR_AUTH_CHECK.test(after) && Date.now() < deadline) {
+        await page.waitForTimeout(100);
+        after = await editorText(scriptGroup);
+      }
+      assert.match(after, VDIR_AUTH_CHECK, `the editor shows no inserted check:\n${after}`);
+      const calls = (text) => text.match(/Get-ActiveSyncVirtualDirectory/g)?.length ?? 0;
+      assert.equal(calls(after), calls(before) + 1, 'the check was not inserted exactly once');
+      log(`inserted: ${after.split('\n').find((line) => VDIR_AUTH_CHECK.test(line)).trim()}`);
     },
   },
   {

@@ -162,3 +162,85 @@ export async function webviewFrame(page, selector, { timeout = 20_000 } = {}) {
   }
   throw new Error(`no webview shows ${selector} within ${timeout / 1000} s`);
 }
+
+/** Hides every notification toast (they would cover the next screenshot and can steal clicks). */
+export async function clearNotifications(page) {
+  if (!(await page.locator('.notification-toast').count())) return;
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  await page.locator('.notification-toast').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => {});
+}
+
+/**
+ * Opens the command palette with `text` typed (no command chosen) and returns the accessible labels
+ * of the rows it offers. The list is virtualised: `total` is the list's own count (aria-setsize),
+ * so a caller can tell whether every match was rendered.
+ */
+export async function openPalette(page, text, { expectRow, timeout = 15_000 } = {}) {
+  await dismissQuickInput(page);
+  await page.keyboard.press('F1');
+  await quickInputVisible(page);
+  await page.locator(QUICK_INPUT_BOX).fill(`>${text}`);
+  const rows = page.locator(`${QUICK_INPUT} .monaco-list-row`);
+  const first = expectRow ? rows.filter({ hasText: expectRow }).first() : rows.first();
+  await first.waitFor({ state: 'visible', timeout });
+  const labels = await rows.evaluateAll((list) => list.map((r) => r.getAttribute('aria-label') ?? ''));
+  const total = Number(await rows.first().getAttribute('aria-setsize')) || labels.length;
+  return { labels, total };
+}
+
+/**
+ * Opens a workspace file by name through Quick Open (the palette without its ">" prefix) and waits
+ * until its tab is the active one.
+ */
+export async function openFile(page, fileName, { timeout = 20_000 } = {}) {
+  await dismissQuickInput(page);
+  await page.keyboard.press('F1');
+  await quickInputVisible(page);
+  await page.locator(QUICK_INPUT_BOX).fill(fileName);
+  const row = page.locator(`${QUICK_INPUT} .monaco-list-row`).filter({ hasText: fileName }).first();
+  await row.waitFor({ state: 'visible', timeout });
+  await row.click();
+  await activeTab(page, fileName).waitFor({ state: 'visible', timeout });
+}
+
+/** Closes every editor; answers "Don't Save" if an edited file asks. */
+export async function closeAllEditors(page) {
+  await runCommand(page, 'View: Close All Editors');
+  const dontSave = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Don.t Save/ });
+  if (await dontSave.isVisible().catch(() => false)) await dontSave.click();
+  await page.locator('.part.editor .tabs-container .tab').first().waitFor({ state: 'detached', timeout: 10_000 });
+}
+
+/** The editor groups currently shown (one per split). */
+export function editorGroups(page) {
+  return page.locator('.part.editor .editor-group-container');
+}
+
+/** The active tab of the active editor group, provided its label contains `name`. */
+export function activeTab(page, name) {
+  return page.locator('.part.editor .editor-group-container.active .tabs-container .tab.active').filter({ hasText: name }).first();
+}
+
+/** The editor group whose tab strip holds a tab labelled `name`. */
+export function groupWithTab(page, name) {
+  return editorGroups(page).filter({ has: page.locator('.tabs-container .tab', { hasText: name }) }).first();
+}
+
+/**
+ * The text the code editor in `group` shows, line by line in document order (Monaco renders lines
+ * as absolutely placed divs with non-breaking spaces). Only rendered lines: enough for short files.
+ */
+export async function editorText(group) {
+  return group.locator('.monaco-editor .view-lines').first().evaluate((lines) => {
+    const rows = Array.from(lines.querySelectorAll('.view-line')).map((row) => ({ top: parseFloat(row.style.top) || 0, text: row.textContent ?? '' }));
+    return rows.sort((a, b) => a.top - b.top).map((r) => r.text.replace(/\u00a0/g, ' ')).join('\n');
+  });
+}
+
+/** Whether keyboard focus is inside a code editor of `group` (not in a webview, the palette or a view). */
+export async function focusIsInEditorOf(group) {
+  return group.evaluate((node) => {
+    const active = document.activeElement;
+    return Boolean(active && node.contains(active) && active.closest('.monaco-editor'));
+  });
+}
