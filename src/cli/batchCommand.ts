@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import { terminalSafe } from '../common/textSafety';
 import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY, runBatch, type BatchResult, type BatchTarget } from '../probe/batch';
 import { parseBatchTargets } from '../probe/batchTargets';
-import { findStep, firstFailedStep, type ProbeRun } from '../probe/runModel';
+import { findStep, firstFailedStep, type AuthMethod, type ProbeRun } from '../probe/runModel';
 import { flag, has, integerFlag, parseArgs, UsageError, type FlagSpec } from './cliArgs';
 import type { CliIo } from './cliIo';
 import { resolvePassword } from './passwordSource';
@@ -21,7 +21,11 @@ export const BATCH_FLAGS: Record<string, FlagSpec> = {
   timeout: { value: true },
   'no-cross-check': {},
   'allow-http': {},
+  auth: { value: true },
+  domain: { value: true },
 };
+
+const AUTH_METHODS: AuthMethod[] = ['basic', 'ntlm', 'negotiate', 'auto'];
 
 export const BATCH_USAGE = `Usage: activesync-doctor batch <file> [options]
 
@@ -40,6 +44,8 @@ Options:
   --timeout MS        overall limit for each test, default 30000
   --no-cross-check    do not try the credentials against EWS and Autodiscover
   --allow-http        allow http:// targets (the password then travels unencrypted)
+  --auth METHOD       basic (default), ntlm, negotiate or auto, for every test
+  --domain D          domain for bare user names with ntlm/negotiate/auto
   --json              print { runs, summary } as JSON
 
 Exit codes: 0 every test passed (warnings allowed), 1 a test failed or was cancelled, 2 usage error.`;
@@ -57,6 +63,9 @@ export async function batchCommand(argv: readonly string[], io: CliIo): Promise<
   const extraCaPem = readCaFile(flag(args, 'ca'));
 
   const allowHttp = has(args, 'allow-http');
+  const auth = (flag(args, 'auth') ?? 'basic').toLowerCase() as AuthMethod;
+  if (!AUTH_METHODS.includes(auth)) throw new UsageError(`--auth takes one of ${AUTH_METHODS.join(', ')}, not "${String(auth).slice(0, 20)}".`);
+  const domain = flag(args, 'domain')?.trim() || undefined;
   const parsed = parseBatchTargets(readTargetsFile(file), { allowHttp });
   if (parsed.errors.length) {
     const shown = parsed.errors.slice(0, MAX_ERRORS_SHOWN);
@@ -84,6 +93,8 @@ export async function batchCommand(argv: readonly string[], io: CliIo): Promise<
     result = await runBatch(targets, {
       concurrency,
       allowHttp,
+      auth,
+      domain,
       ignoreTrust: has(args, 'insecure'),
       extraCaPem,
       crossCheck: !has(args, 'no-cross-check'),

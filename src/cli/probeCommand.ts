@@ -30,6 +30,7 @@ export const PROBE_FLAGS: Record<string, FlagSpec> = {
   proxy: { value: true },
   'connect-to': { value: true },
   auth: { value: true },
+  domain: { value: true },
   lab: { value: true },
   'log-http': {},
   'mailbox-on': { value: true },
@@ -42,6 +43,8 @@ const MAILBOX_HINTS: Record<string, MailboxServerHint> = {
   later: 'later',
   online: 'online',
 };
+
+const AUTH_METHODS: AuthMethod[] = ['basic', 'ntlm', 'negotiate', 'auto'];
 
 export const PROBE_USAGE = `Usage: activesync-doctor probe <url|host> [options]
        activesync-doctor probe --lab <scenario> [options]
@@ -59,7 +62,9 @@ Options:
   --no-cross-check    do not try the credentials against EWS and Autodiscover
   --proxy URL         use this http:// proxy (default: HTTPS_PROXY / NO_PROXY; "" for none)
   --connect-to IP     connect to this address instead of resolving the host (one server behind a balancer)
-  --auth basic        authentication method (basic)
+  --auth METHOD       basic (default), ntlm, negotiate (NTLM inside SPNEGO; no Kerberos) or auto
+                      (Negotiate/NTLM first, then Basic, each attempt shown)
+  --domain D          domain for a bare user name with ntlm/negotiate/auto (default: the server's own)
   --lab SCENARIO      start the built-in lab and probe that scenario with its test account
   --json | --markdown machine-readable run and diagnosis, or a Markdown report
   --mailbox-on V      where the mailbox lives (2003, 2007, 2010, later, online): sharpens the diagnosis
@@ -75,8 +80,10 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   if (!labScenario && args.positionals.length === 0) throw new UsageError('Which server? Give a URL or host name, e.g. activesync-doctor probe mail.contoso.com --user user@contoso.com');
   if (labScenario && args.positionals.length) throw new UsageError('Give either a server or --lab, not both.');
   if (has(args, 'json') && has(args, 'markdown')) throw new UsageError('Choose --json or --markdown, not both.');
-  const auth = (flag(args, 'auth') ?? 'basic') as AuthMethod;
-  if (auth !== 'basic') throw new UsageError(`--auth ${String(auth).slice(0, 20)} is not supported in this version; only basic.`);
+  const auth = (flag(args, 'auth') ?? 'basic').toLowerCase() as AuthMethod;
+  if (!AUTH_METHODS.includes(auth)) throw new UsageError(`--auth takes one of ${AUTH_METHODS.join(', ')}, not "${String(auth).slice(0, 20)}".`);
+  const domain = flag(args, 'domain')?.trim() || undefined;
+  if (domain !== undefined && !/^[^\\/@\s]{1,255}$/.test(domain)) throw new UsageError('--domain takes a NetBIOS or DNS domain name, e.g. CONTOSO or contoso.com.');
   const timeout = integerFlag(args, 'timeout', 100, 600_000);
   const connectTo = flag(args, 'connect-to');
   if (connectTo && isIP(connectTo) === 0) throw new UsageError(`--connect-to takes an IP address, not "${connectTo.slice(0, 60)}".`);
@@ -124,6 +131,7 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
       userName,
       password,
       auth,
+      domain,
       allowHttp: has(args, 'allow-http'),
       ignoreTrust: has(args, 'insecure'),
       extraCaPem,

@@ -75,6 +75,12 @@ export interface RunFacts {
   redirectLocation?: LocatedValue<string>;
   retryAfter?: LocatedValue<string>;
   credentialServiceUrl?: LocatedValue<string>;
+  /** The server's decoded NTLM challenge, when an NTLM or Negotiate handshake got one. */
+  ntlmChallenge?: LocatedValue<NonNullable<StepEvidence['ntlmChallenge']>>;
+  /** The NTLM user and domain the run signed in with. */
+  ntlmUser?: LocatedValue<NonNullable<StepEvidence['ntlmUser']>>;
+  /** Automatic sign-in: the methods tried, in order. */
+  authAttempts?: LocatedValue<NonNullable<StepEvidence['authAttempts']>>;
 }
 
 export function readRunFacts(run: ProbeRun, context: DiagnosisContext = {}): RunFacts {
@@ -144,6 +150,9 @@ export function readRunFacts(run: ProbeRun, context: DiagnosisContext = {}): Run
     redirectLocation: pick((e) => e.redirectLocation || undefined),
     retryAfter: pick((e) => e.retryAfter || undefined),
     credentialServiceUrl: pick((e) => e.credentialServiceUrl || undefined),
+    ntlmChallenge: pick((e) => e.ntlmChallenge, ['optionsAuthenticated']),
+    ntlmUser: pick((e) => e.ntlmUser, ['optionsAuthenticated']),
+    authAttempts: pick((e) => (Array.isArray(e.authAttempts) && e.authAttempts.length > 0 ? e.authAttempts : undefined), ['optionsAuthenticated']),
   };
 }
 

@@ -7,6 +7,7 @@ export type { ProbeOptions, ProbeTimeouts } from '../probe/probeOptions';
 export { DEFAULT_TIMEOUTS } from '../probe/probeOptions';
 export * from '../probe/runModel';
 export { diagnose } from '../diagnosis/diagnose';
+export { verifiedChecklistSteps, authFindings } from '../diagnosis/iwaVerification';
 export * from '../diagnosis/diagnosisModel';
 export { CHECKLISTS, getChecklist, checklistsFor, verificationScripts } from '../diagnosis/checklists';
 export { renderRunMarkdown, renderDiagnosisText } from '../diagnosis/markdownReport';

@@ -2,7 +2,7 @@
 // options, with a note for every setting that weakens a check so the run can say so.
 // Pure: the caller reads the configuration; this file has no vscode import.
 import type { ProbeOptions } from '../probe/probeOptions';
-import type { ProbeRun } from '../probe/runModel';
+import type { AuthMethod, ProbeRun } from '../probe/runModel';
 
 export interface SettingsSnapshot {
   timeoutSeconds: unknown;
@@ -13,15 +13,20 @@ export interface SettingsSnapshot {
   httpProxy: unknown;
   /** VS Code's http.proxyStrictSSL (default true). */
   httpProxyStrictSSL: unknown;
+  /** activesyncDoctor.authentication: basic (default), ntlm, negotiate or auto. */
+  authentication?: unknown;
+  /** activesyncDoctor.domain: the domain for bare user names with NTLM/Negotiate. */
+  domain?: unknown;
 }
 
 export interface SettingsOptions {
-  options: Pick<ProbeOptions, 'timeouts' | 'crossCheck' | 'ignoreTrust' | 'allowHttp' | 'proxy'>;
+  options: Pick<ProbeOptions, 'timeouts' | 'crossCheck' | 'ignoreTrust' | 'allowHttp' | 'proxy' | 'auth' | 'domain'>;
   /** Sentences recorded in the run and shown to the user when a setting relaxes a check. */
   notes: string[];
 }
 
 const DEFAULT_TIMEOUT_SECONDS = 30;
+const AUTH_METHODS: AuthMethod[] = ['basic', 'ntlm', 'negotiate', 'auto'];
 
 export function optionsFromSettings(settings: SettingsSnapshot): SettingsOptions {
   const notes: string[] = [];
@@ -35,6 +40,9 @@ export function optionsFromSettings(settings: SettingsSnapshot): SettingsOptions
   const allowHttp = settings.allowPlainHttp === true;
   if (allowHttp) notes.push('Plain http:// targets are allowed (setting activesyncDoctor.allowPlainHttp); credentials would cross the network unencrypted.');
   const proxyText = typeof settings.httpProxy === 'string' ? settings.httpProxy.trim() : '';
+  // Anything unknown falls back to Basic, what devices use, rather than failing the run.
+  const auth: AuthMethod = typeof settings.authentication === 'string' && (AUTH_METHODS as string[]).includes(settings.authentication) ? (settings.authentication as AuthMethod) : 'basic';
+  const domain = typeof settings.domain === 'string' && settings.domain.trim() !== '' ? settings.domain.trim() : undefined;
   return {
     options: {
       timeouts: { overallMs: Math.round(seconds * 1000) },
@@ -43,6 +51,8 @@ export function optionsFromSettings(settings: SettingsSnapshot): SettingsOptions
       allowHttp,
       // Empty http.proxy means "not configured": leave it undefined so HTTPS_PROXY/NO_PROXY still apply.
       proxy: proxyText === '' ? undefined : proxyText,
+      auth,
+      domain,
     },
     notes,
   };

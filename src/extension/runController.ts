@@ -14,6 +14,8 @@ import type { LabSession } from './labSession';
 import { log } from './logger';
 import type { PersistentState } from './persistentState';
 import { optionsFromSettings, recordSettingNotes } from './probeSettings';
+// A small pure function, imported directly rather than through the lazily loaded engine.
+import { verifiedChecklistSteps } from '../diagnosis/iwaVerification';
 import { serverKey, withoutCredentials } from './serverKey';
 import type { RunStatusBar } from './statusBar';
 import type { StepsTreeProvider } from './stepsTreeProvider';
@@ -130,6 +132,8 @@ export class RunController {
       allowPlainHttp: config.get('allowPlainHttp'),
       httpProxy: http.get('proxy'),
       httpProxyStrictSSL: http.get('proxyStrictSSL'),
+      authentication: config.get('authentication'),
+      domain: config.get('domain'),
     });
 
     const extraCa = inputs.labScenario ? undefined : await readExtraCa(config.get<string>('extraCaFile', ''));
@@ -191,6 +195,11 @@ export class RunController {
       await this.deps.history.append(run);
     } catch (error) {
       void vscode.window.showWarningMessage(`The run could not be saved to history: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // A run that proves a checklist's goal (NTLM accepted by an Exchange 2003 back end) ticks its verification steps.
+    for (const v of verifiedChecklistSteps(run)) {
+      await this.deps.state.setTick(run.target.host.toLowerCase(), v.checklistId, v.stepId, true);
+      log().info(`Checklist step ${v.checklistId}/${v.stepId} ticked: this run verified it.`);
     }
     this.deps.steps.show(run);
     this.deps.statusBar.update(run);

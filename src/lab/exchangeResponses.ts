@@ -3,10 +3,13 @@
 // the public captures collected in the project's protocol notes wherever one exists; every value
 // that is modelled rather than captured says so beside it.
 import { randomUUID } from 'node:crypto';
+import type { LabWindowsHost } from './labNtlm';
 
 export type ServerProfileId =
   | 'exchange2003'
   | 'exchange2003rtm'
+  | 'exchange2003iwa'
+  | 'exchange2010negotiate'
   | 'exchange2010'
   | 'exchange2010sp3'
   | 'exchange2016'
@@ -57,6 +60,8 @@ export interface ServerProfile {
   owaVersion?: string;
   /** Exchange 2003 had neither EWS nor Autodiscover; Z-Push and a plain IIS site neither. */
   hasEwsAndAutodiscover: boolean;
+  /** The Windows machine its NTLM challenge names (for profiles that offer NTLM or Negotiate). */
+  windowsHost?: LabWindowsHost;
 }
 
 // ---- protocol versions and command lists -------------------------------------------------
@@ -183,6 +188,7 @@ export const SERVER_PROFILES: Record<ServerProfileId, ServerProfile> = {
   // Exchange-2003-compatible servers copy. No capture of a real 2003 OPTIONS exists: the rest is modelled.
   exchange2003: {
     id: 'exchange2003',
+    windowsHost: { netbiosComputer: 'EX2003', dnsComputer: 'ex2003.contoso.example', version: [5, 2, 3790] },
     productName: 'Exchange Server 2003 SP2',
     identityHeaders: [
       ['Server', 'Microsoft-IIS/6.0'],
@@ -198,6 +204,7 @@ export const SERVER_PROFILES: Record<ServerProfileId, ServerProfile> = {
   // number; the pairing with these headers is modelled.
   exchange2003rtm: {
     id: 'exchange2003rtm',
+    windowsHost: { netbiosComputer: 'EX2003RTM', dnsComputer: 'ex2003rtm.contoso.example', version: [5, 2, 3790] },
     productName: 'Exchange Server 2003 (RTM)',
     identityHeaders: [
       ['Server', 'Microsoft-IIS/6.0'],
@@ -209,9 +216,44 @@ export const SERVER_PROFILES: Record<ServerProfileId, ServerProfile> = {
     notFoundPage: IIS6_NOT_FOUND,
     hasEwsAndAutodiscover: false,
   },
+  // An Exchange 2003 SP2 back end whose ActiveSync directory allows only Integrated Windows
+  // authentication (Basic unticked): IIS 6 then offers Negotiate and NTLM and nothing else. Modelled.
+  exchange2003iwa: {
+    id: 'exchange2003iwa',
+    productName: 'Exchange Server 2003 SP2',
+    identityHeaders: [
+      ['Server', 'Microsoft-IIS/6.0'],
+      ['X-Powered-By', 'ASP.NET'],
+    ],
+    eas: { build: '6.5.7638.1', versions: VERSIONS_2003, commands: COMMANDS_2_5 },
+    anonymousChallenges: ['Negotiate', 'NTLM'],
+    unauthorizedPage: IIS6_UNAUTHORIZED,
+    notFoundPage: IIS6_NOT_FOUND,
+    hasEwsAndAutodiscover: false,
+    windowsHost: { netbiosComputer: 'EX2003', dnsComputer: 'ex2003.contoso.example', version: [5, 2, 3790] },
+  },
+  // Exchange 2010 SP3 with Windows authentication only and its provider list cut down to
+  // Negotiate (IIS 7.5 allows that): the 401 offers Negotiate alone. Modelled.
+  exchange2010negotiate: {
+    id: 'exchange2010negotiate',
+    productName: 'Exchange Server 2010 SP3',
+    identityHeaders: [
+      ['Server', 'Microsoft-IIS/7.5'],
+      ['X-Powered-By', 'ASP.NET'],
+      ['X-AspNet-Version', '2.0.50727'],
+    ],
+    eas: { build: '14.03.0123.004', versions: VERSIONS_2010_SP1, commands: COMMANDS_EXCHANGE },
+    anonymousChallenges: ['Negotiate'],
+    unauthorizedPage: IIS7_UNAUTHORIZED,
+    notFoundPage: IIS7_NOT_FOUND,
+    owaVersion: '14.3.123.4',
+    hasEwsAndAutodiscover: true,
+    windowsHost: { netbiosComputer: 'EX2010', dnsComputer: 'ex2010.contoso.example', version: [6, 1, 7601] },
+  },
   // Exchange 2010: exactly Microsoft's MS-ASHTTP example response; the 401 is the captured IIS 7 one.
   exchange2010: {
     id: 'exchange2010',
+    windowsHost: { netbiosComputer: 'EX2010', dnsComputer: 'ex2010.contoso.example', version: [6, 0, 6002] },
     productName: 'Exchange Server 2010',
     identityHeaders: [
       ['Server', 'Microsoft-IIS/7.0'],
@@ -228,6 +270,7 @@ export const SERVER_PROFILES: Record<ServerProfileId, ServerProfile> = {
   // SP3 build; the EAS build string follows the captured 2010 format. Modelled, not captured.
   exchange2010sp3: {
     id: 'exchange2010sp3',
+    windowsHost: { netbiosComputer: 'CAS2010', dnsComputer: 'cas2010.contoso.example', version: [6, 1, 7601] },
     productName: 'Exchange Server 2010 SP3',
     identityHeaders: [
       ['Server', 'Microsoft-IIS/7.5'],
@@ -245,6 +288,7 @@ export const SERVER_PROFILES: Record<ServerProfileId, ServerProfile> = {
   // headers copy the Exchange Online capture's names; their on-premises values are modelled.
   exchange2016: {
     id: 'exchange2016',
+    windowsHost: { netbiosComputer: 'LAB-EX16', dnsComputer: 'lab-ex16.contoso.example', version: [10, 0, 14393] },
     productName: 'Exchange Server 2016',
     identityHeaders: [
       ['Server', 'Microsoft-IIS/10.0'],
@@ -263,6 +307,7 @@ export const SERVER_PROFILES: Record<ServerProfileId, ServerProfile> = {
   // modelled from the "15.2x" family noted for 2019.
   exchange2019: {
     id: 'exchange2019',
+    windowsHost: { netbiosComputer: 'LAB-EX19', dnsComputer: 'lab-ex19.contoso.example', version: [10, 0, 17763] },
     productName: 'Exchange Server 2019',
     identityHeaders: [
       ['Server', 'Microsoft-IIS/10.0 Microsoft-HTTPAPI/2.0'],
@@ -282,6 +327,7 @@ export const SERVER_PROFILES: Record<ServerProfileId, ServerProfile> = {
   // folded single-line form (Bearer, then Basic and Negotiate) that clients must also parse.
   exchangeOnline: {
     id: 'exchangeOnline',
+    windowsHost: { netbiosComputer: 'LAB0PR00MB0001', dnsComputer: 'LAB0PR00MB0001.namprd00.prod.outlook.com', version: [10, 0, 20348] },
     productName: 'Exchange Online',
     identityHeaders: [
       ['Server', 'Microsoft-IIS/10.0'],
@@ -320,6 +366,7 @@ export const SERVER_PROFILES: Record<ServerProfileId, ServerProfile> = {
   // (an ISA/TMG or nginx rule set of the kind the Remote Connectivity Analyzer blames). Modelled.
   reverseProxy: {
     id: 'reverseProxy',
+    windowsHost: { netbiosComputer: 'LAB-EX16', dnsComputer: 'lab-ex16.contoso.example', version: [10, 0, 14393] },
     productName: 'Reverse proxy (nginx) in front of Exchange',
     identityHeaders: [['Server', 'nginx']],
     anonymousChallenges: IIS_CHALLENGES_EMPTY_REALM,

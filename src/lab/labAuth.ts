@@ -1,19 +1,25 @@
 // Reads the Authorization header of a lab request and checks Basic credentials against the
-// scenario's accounts. The lab only verifies Basic: NTLM/Negotiate tokens are recognised as
-// such (so a scenario can answer them) but never accepted, because the lab has no domain
-// controller to check them against.
+// scenario's accounts. NTLM and Negotiate tokens are not handled here but by labNtlm.ts (a real
+// NTLMv2 check of the lab password); this file reports them as 'unsupported' schemes.
 import type { IncomingMessage } from 'node:http';
 import { isAcceptedUserName, LAB_PASSWORD, type LabAccountKind } from './labAccounts';
 
 export type LabAuthResult =
   /** No Authorization header at all. */
   | { kind: 'anonymous' }
-  /** Basic with a known user name and the right password. */
-  | { kind: 'accepted'; userName: string }
-  /** Basic whose user name form or password is wrong. */
-  | { kind: 'rejected'; userName: string; reason: 'unknownUser' | 'wrongPassword' }
+  /** A known user name and the right password (Basic unless `scheme` says otherwise). */
+  | { kind: 'accepted'; userName: string; scheme?: LabAuthScheme }
+  /**
+   * Refused: a wrong user name form or password, Basic sent where the directory has it switched
+   * off, or an NTLM/Negotiate handshake that failed (no challenge on this connection, Kerberos
+   * only, a malformed or NTLMv1 answer, or a directory that refuses Windows sign-ins).
+   */
+  | { kind: 'rejected'; userName: string; reason: LabRejection; scheme?: LabAuthScheme }
   /** A scheme the lab cannot verify (NTLM, Negotiate, Bearer, …) or a malformed header. */
   | { kind: 'unsupported'; scheme: string };
+
+export type LabAuthScheme = 'Basic' | 'NTLM' | 'Negotiate';
+export type LabRejection = 'unknownUser' | 'wrongPassword' | 'schemeNotEnabled' | 'noChallenge' | 'malformed' | 'kerberosOnly' | 'refused' | 'ntlmV1';
 
 export interface BasicCredentials {
   userName: string;

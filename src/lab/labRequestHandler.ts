@@ -2,7 +2,9 @@
 // directory (OPTIONS above all), and EWS and Autodiscover, which the probe's credential
 // cross-check calls. Anything else gets the server's own 404 page.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { offeredSchemes, parseWwwAuthenticate } from '../probe/authChallenges';
 import { checkLabAuthorization, type LabAuthResult } from './labAuth';
+import { handleWindowsAuth, type LabWindowsHost } from './labNtlm';
 import { emailAddressFor, LAB_DISPLAY_NAME } from './labAccounts';
 import {
   EXCHANGE_BEARER_CHALLENGE,
@@ -20,9 +22,13 @@ export interface LabRequestInfo {
   method: string;
   path: string;
   statusCode: number;
-  /** How the request authenticated; the user name only when Basic was sent. */
+  /** How the request authenticated; the user name only when credentials were sent. */
   auth: LabAuthResult['kind'];
   userName?: string;
+  /** The scheme that carried the credentials (Basic, NTLM, Negotiate). */
+  scheme?: string;
+  /** For NTLM/Negotiate: 'challenge' when this request was leg 1 and got the server's challenge. */
+  windowsLeg?: 'challenge';
 }
 
 export interface LabRequestContext {
@@ -43,9 +49,9 @@ export function createLabRequestHandler(ctx: LabRequestContext): (req: IncomingM
   return (req, res) => {
     readBody(req)
       .then((body) => {
-        const auth = checkLabAuthorization(req, ctx.scenario.accounts);
         const path = pathOf(req.url);
-        const reply = route(ctx, req, path, auth, body);
+        const { auth, challenge } = authenticate(ctx, req);
+        const reply = challenge ?? route(ctx, req, path, auth, body);
         send(req, res, reply);
         ctx.onRequest?.({
           scenarioId: ctx.scenario.id,
@@ -53,11 +59,55 @@ export function createLabRequestHandler(ctx: LabRequestContext): (req: IncomingM
           path,
           statusCode: reply.status,
           auth: auth.kind,
-          userName: 'userName' in auth ? auth.userName : undefined,
+          userName: 'userName' in auth && auth.userName ? auth.userName : undefined,
+          scheme: auth.kind === 'accepted' || auth.kind === 'rejected' ? (auth.scheme ?? 'Basic') : auth.kind === 'unsupported' ? auth.scheme : undefined,
+          windowsLeg: challenge ? 'challenge' : undefined,
         });
       })
       .catch(() => res.destroy());
   };
+}
+
+/** A machine name for profiles that name none (their challenge still needs one). */
+const DEFAULT_WINDOWS_HOST: LabWindowsHost = { netbiosComputer: 'LAB-IIS', dnsComputer: 'lab-iis.contoso.example', version: [10, 0, 17763] };
+
+/**
+ * Who is calling: Basic through labAuth.ts, NTLM and Negotiate through labNtlm.ts, each only when
+ * the server offers that scheme (a scheme switched off on the directory is refused, as IIS does).
+ * Leg 1 of a Windows handshake gets its 401 challenge here, before any routing.
+ */
+function authenticate(ctx: LabRequestContext, req: IncomingMessage): { auth: LabAuthResult; challenge?: Reply } {
+  const profile = SERVER_PROFILES[ctx.scenario.server];
+  const offered = offeredSchemes(parseWwwAuthenticate(profile.anonymousChallenges));
+  const header = (req.headers.authorization ?? '').trim();
+  const windows = /^(ntlm|negotiate)\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+  if (windows && offered.includes(windows[1].toLowerCase())) {
+    const scheme = windows[1].toLowerCase() === 'ntlm' ? 'NTLM' : 'Negotiate';
+    const outcome = handleWindowsAuth({
+      scheme,
+      token: windows[2],
+      socket: req.socket,
+      mode: ctx.scenario.windowsAuth ?? 'verify',
+      accounts: ctx.scenario.accounts,
+      host: profile.windowsHost ?? DEFAULT_WINDOWS_HOST,
+    });
+    if (outcome.kind === 'challenge') {
+      const headers: HeaderList = [
+        ['Content-Type', profile.unauthorizedPage.contentType],
+        ...profile.identityHeaders,
+        ['WWW-Authenticate', outcome.wwwAuthenticate],
+      ];
+      if (outcome.closeConnection) headers.push(['Connection', 'close']);
+      return { auth: { kind: 'anonymous' }, challenge: withBody(401, headers, profile.unauthorizedPage.body) };
+    }
+    if (outcome.kind === 'accepted') return { auth: { kind: 'accepted', userName: outcome.userName, scheme } };
+    return { auth: { kind: 'rejected', userName: outcome.userName ?? '', reason: outcome.reason, scheme } };
+  }
+  const auth = checkLabAuthorization(req, ctx.scenario.accounts);
+  if ((auth.kind === 'accepted' || auth.kind === 'rejected') && offered.length > 0 && !offered.includes('basic')) {
+    return { auth: { kind: 'rejected', userName: auth.userName, reason: 'schemeNotEnabled' } };
+  }
+  return { auth };
 }
 
 function pathOf(url: string | undefined): string {

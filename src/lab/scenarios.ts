@@ -5,6 +5,7 @@
 import type { FailureCategory, StepId } from '../probe/runModel';
 import { LAB_CLOUD_UPN, LAB_DOWN_LEVEL, LAB_PASSWORD, LAB_UPN, LAB_USER, type LabAccountKind } from './labAccounts';
 import type { ServerProfileId } from './exchangeResponses';
+import type { WindowsAuthMode } from './labNtlm';
 
 /** Which certificate (and TLS version) the scenario's listener presents. */
 export type LabTlsMode = 'lab' | 'selfSigned' | 'expired' | 'wrongName' | 'tls10Only';
@@ -56,6 +57,11 @@ export interface LabScenario {
   redirectTo?: string;
   /** Needs a platform capability the lab checks at start (TLS 1.0 in Node's OpenSSL). */
   requires?: 'tls10';
+  /**
+   * How NTLM and Negotiate (wherever the server offers them) treat a handshake. Default 'verify':
+   * a real NTLMv2 check of the lab password. The expectations above are for Basic runs.
+   */
+  windowsAuth?: WindowsAuthMode;
 }
 
 const ON_PREM = { userName: LAB_UPN, password: LAB_PASSWORD };
@@ -272,6 +278,44 @@ export const LAB_SCENARIOS: readonly LabScenario[] = [
     transport: 'silent',
     expected: failsAt('tls', 'tls.handshakeTimeout'),
   }),
+  // Integrated Windows authentication (appended, so the fixed-port numbering above stays). The
+  // expectations are those of a Basic run; NTLM and Negotiate runs are asserted by the tests.
+  {
+    id: 'iwa-only-2003',
+    title: 'Exchange 2003 back end with Integrated Windows authentication only',
+    description: 'An Exchange 2003 SP2 back end (build 6.5.7638.1) whose ActiveSync directory allows only Integrated Windows authentication: the 401 offers Negotiate and NTLM, no Basic. An NTLM or Negotiate run signs in (the lab checks NTLMv2 against the lab password); a Basic run finds no method it may use.',
+    credentials: { userName: LAB_DOWN_LEVEL, password: LAB_PASSWORD },
+    expected: failsAt('optionsAnonymous', 'http.schemeNotOffered'),
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchange2003iwa',
+    accounts: 'onPremises',
+    eas: { kind: 'healthy' },
+  },
+  {
+    id: 'iwa-and-basic',
+    title: 'Exchange 2003 back end with Basic and Integrated Windows authentication',
+    description: 'The Exchange 2003 back end as the ESM checklist leaves it: Basic and Integrated Windows authentication both ticked, so Negotiate, NTLM and Basic are offered and each signs in with the right password.',
+    credentials: { userName: LAB_DOWN_LEVEL, password: LAB_PASSWORD },
+    expected: PASSED,
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchange2003',
+    accounts: 'onPremises',
+    eas: { kind: 'healthy' },
+  },
+  {
+    id: 'negotiate-only',
+    title: 'Windows authentication offered only as Negotiate',
+    description: 'An Exchange 2010 server whose Windows authentication providers are cut down to Negotiate: the 401 offers Negotiate alone. NTLM inside Negotiate (SPNEGO) signs in; Basic and a separate NTLM are not offered.',
+    credentials: { userName: LAB_UPN, password: LAB_PASSWORD },
+    expected: failsAt('optionsAnonymous', 'http.schemeNotOffered'),
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchange2010negotiate',
+    accounts: 'onPremises',
+    eas: { kind: 'healthy' },
+  },
 ];
 
 export function findScenario(id: string): LabScenario | undefined {

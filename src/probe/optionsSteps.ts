@@ -99,6 +99,8 @@ export function judgeAuthenticated(b: StepBuilder, result: HttpResult, authSchem
     if (ev.challenges?.length) b.detail('Authentication offered', describeChallenges(ev.challenges));
     if (schemes.length && !schemes.includes(authScheme.toLowerCase())) {
       summary += ` The server does not offer ${authScheme} here; it offers ${describeChallenges(ev.challenges ?? [])}.`;
+    } else if (/^(ntlm|negotiate)$/i.test(authScheme)) {
+      summary += ` With ${authScheme} this means a wrong password, a user the domain does not know (check the domain part of the name), or an account that is locked or disabled.`;
     } else {
       summary += ' This is usually a wrong user name or password; for Office 365 use the full user principal name (user@domain.com).';
     }

@@ -12,6 +12,8 @@ import { RunAbortedError, withAbort } from './abortable';
 import { crossCheckStep } from './crossCheckStep';
 import { resolveStep } from './dnsStep';
 import { ProbeHttpConnection, type HttpLimits, type HttpResult } from './httpConnection';
+import { planAuthentication, runAttempt, runAutomatic, type AttemptContext, type AttemptScheme } from './ntlm/authenticatedAttempts';
+import { windowsAuthHandshake } from './ntlm/windowsAuthHandshake';
 import { judgeAnonymous, judgeAuthenticated } from './optionsSteps';
 import { DEFAULT_TIMEOUTS, type ProbeOptions } from './probeOptions';
 import { openTunnel, parseProxy, proxyFor, type ProxyEndpoint } from './proxyTunnel';
@@ -91,6 +93,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
     userName: options.userName || undefined,
     settings: {
       auth,
+      domain: options.domain?.trim() || undefined,
       crossCheck: crossCheckEnabled,
       ignoreTrust: options.ignoreTrust ?? false,
       allowHttp: options.allowHttp ?? false,
@@ -119,12 +122,14 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
       // A name here would be resolved behind the user's back: only an address is meant.
       findings.push({ severity: 'error', category: 'input.invalidHost', message: `The connect-to override "${abbreviate(options.connectTo, 60)}" is not an IP address.` });
     }
-    if (auth !== 'basic') {
-      findings.push({ severity: 'error', category: 'input.userNameForm', message: `The ${auth} authentication method is not available in this version; use Basic.` });
+    if (!['basic', 'ntlm', 'negotiate', 'auto'].includes(auth)) {
+      findings.push({ severity: 'error', category: 'input.userNameForm', message: `Unknown authentication method "${abbreviate(String(auth), 40)}": use basic, ntlm, negotiate or auto.` });
     }
     inputBuilder.evidence.userNameForm = userNameForm(options.userName);
     inputBuilder.detail('URL', target.url || '(none)').detail('Host', target.displayHost ? `${target.host} (${target.displayHost})` : target.host).detail('Port', target.port || undefined);
     inputBuilder.detail('User name', options.userName ? `${options.userName} (${describeForm(userNameForm(options.userName))})` : 'none (anonymous checks only)');
+    inputBuilder.detail('Sign-in method', AUTH_LABELS[auth] ?? String(auth));
+    if (auth !== 'basic' && options.domain?.trim()) inputBuilder.detail('Domain for bare user names', options.domain.trim());
     for (const f of findings) inputBuilder.child(childStep(`input.${f.category}`, f.message, f.severity === 'error' ? 'failed' : f.severity === 'warning' ? 'warning' : 'passed', f.message));
     const errors = findings.filter((f) => f.severity === 'error');
     const warnings = findings.filter((f) => f.severity === 'warning');
@@ -230,7 +235,9 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
     // 5. OPTIONS without credentials
     const anonBuilder = begin('optionsAnonymous');
     const anon = await withAbort(connection.send({ method: 'OPTIONS', path, headers: {}, label: 'anonymous' }, signal), signal);
-    const anonStep = judgeAnonymous(anonBuilder, anon);
+    const plan = planAuthentication(auth, anon);
+    // The scheme the anonymous step checks for: the first to try, or (none usable) what was wanted.
+    const anonStep = judgeAnonymous(anonBuilder, anon, plan.attempts[0] ?? plan.wanted);
     push(anonStep);
     if ((anon.error && anon.error.category !== 'http.tooLarge') || anonStep.status === 'failed') {
       skipRest('Skipped: the server did not give a usable HTTP answer.');
@@ -244,6 +251,53 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
       return finish();
     }
     const authorization = basicAuthorization(options.userName, options.password ?? '');
+    if (auth !== 'basic') {
+      const authBuilder = begin('optionsAuthenticated', `Send the OPTIONS command as ${options.userName} (${auth === 'auto' ? `automatic: ${plan.attempts.join(', then ')}` : plan.attempts[0]})`);
+      if (plan.note) authBuilder.detail('Note', plan.note);
+      const redirectBase = { current: target.url, host: target.host, allowHttp: options.allowHttp ?? false, ignoreTrust: options.ignoreTrust ?? false, extraCaPem: options.extraCaPem, timeouts, limits, log, signal, track: (c: ProbeHttpConnection) => extraConnections.push(c) };
+      const userName = options.userName;
+      const password = options.password ?? '';
+      const ctx: AttemptContext = {
+        connection,
+        path,
+        userName,
+        password,
+        domain: options.domain,
+        signal,
+        basicAuthorization: authorization,
+        follow451: (b, first, scheme: AttemptScheme) =>
+          followRedirect451(b, first, {
+            ...redirectBase,
+            authorization,
+            scheme,
+            sendWithCredentials:
+              scheme === 'Basic'
+                ? undefined
+                : async (conn, redirectPath) => (await windowsAuthHandshake({ connection: conn, path: redirectPath, scheme, userName, password, domain: options.domain, signal })).final,
+          }),
+      };
+      let authStep: ProbeStep;
+      let decisiveScheme: AttemptScheme = plan.attempts[0];
+      let decisiveStatus: number | undefined;
+      if (auth === 'auto') {
+        const result = await withAbort(runAutomatic(authBuilder, plan, ctx), signal);
+        authStep = result.step;
+        decisiveScheme = result.decisive.scheme;
+        decisiveStatus = result.decisive.final.statusCode;
+      } else {
+        const outcome = await withAbort(runAttempt(authBuilder, plan.attempts[0], ctx), signal);
+        authStep = outcome.step;
+        decisiveStatus = outcome.final.statusCode;
+      }
+      push(authStep);
+      if (decisiveStatus === 401 && decisiveScheme === 'Basic' && crossCheckEnabled) {
+        const b = begin('crossCheck');
+        push(await crossCheckStep(b, connection, authorization, options.userName, signal));
+      } else {
+        push(skippedStep('crossCheck', STEP_TITLES.crossCheck, !crossCheckEnabled ? 'Turned off for this run.' : decisiveStatus === 401 ? 'The cross-check signs in with Basic only, so it does not run after an NTLM or Negotiate refusal; run with Basic or automatic sign-in to compare.' : 'Not needed: ActiveSync did not answer 401.'));
+      }
+      return finish();
+    }
     const authBuilder = begin('optionsAuthenticated', `Send the OPTIONS command as ${options.userName} (Basic)`);
     const authed = await withAbort(connection.send({ method: 'OPTIONS', path, headers: { Authorization: authorization }, label: `Basic as ${options.userName}` }, signal), signal);
     let authStep: ProbeStep;
@@ -314,10 +368,21 @@ function describeForm(form: string): string {
   return form === 'upn' ? 'user principal name' : form === 'downLevel' ? 'DOMAIN\\user form' : form === 'bare' ? 'bare name, no domain' : form;
 }
 
+const AUTH_LABELS: Record<string, string> = {
+  basic: 'Basic',
+  ntlm: 'NTLM (Integrated Windows authentication)',
+  negotiate: 'Negotiate (NTLM inside SPNEGO; Kerberos is not attempted)',
+  auto: 'Automatic: Negotiate or NTLM first, then Basic',
+};
+
 interface RedirectContext {
   current: string;
   host: string;
   authorization: string;
+  /** The scheme the first request used (for the judge's wording). Default Basic. */
+  scheme?: AttemptScheme;
+  /** For NTLM/Negotiate: runs the handshake on the redirect's connection instead of sending `authorization`. */
+  sendWithCredentials?: (connection: ProbeHttpConnection, path: string) => Promise<HttpResult>;
   allowHttp: boolean;
   ignoreTrust: boolean;
   extraCaPem?: string;
@@ -334,7 +399,8 @@ interface RedirectContext {
  * anonymous request so the user's password never goes somewhere they did not type.
  */
 async function followRedirect451(b: StepBuilder, first: HttpResult, ctx: RedirectContext): Promise<ProbeStep> {
-  const firstStep = judgeAuthenticated(new StepBuilder('optionsAuthenticated.451', 'First answer'), first, 'Basic');
+  const scheme = ctx.scheme ?? 'Basic';
+  const firstStep = judgeAuthenticated(new StepBuilder('optionsAuthenticated.451', 'First answer'), first, scheme);
   for (const [k, v] of Object.entries(firstStep.evidence)) (b.evidence as Record<string, unknown>)[k] = v;
   const location = b.evidence.redirectLocation;
   b.detail('HTTP status', '451').detail('X-MS-Location', location ?? 'missing');
@@ -372,9 +438,11 @@ async function followRedirect451(b: StepBuilder, first: HttpResult, ctx: Redirec
     }
     const conn = new ProbeHttpConnection(next.origin, socket, () => Promise.reject(new Error('no reconnect for redirects')), ctx.limits, ctx.log);
     ctx.track(conn);
-    const headers: Record<string, string> = sameHost ? { Authorization: ctx.authorization } : {};
-    const result = await withAbort(conn.send({ method: 'OPTIONS', path: next.pathname || '/', headers, label: sameHost ? 'following 451 with credentials' : 'following 451 without credentials (other host)' }, ctx.signal), ctx.signal);
-    const followed = judgeAuthenticated(child, result, 'Basic');
+    const nextPath = next.pathname || '/';
+    const result = sameHost && ctx.sendWithCredentials
+      ? await withAbort(ctx.sendWithCredentials(conn, nextPath), ctx.signal)
+      : await withAbort(conn.send({ method: 'OPTIONS', path: nextPath, headers: sameHost ? { Authorization: ctx.authorization } : {}, label: sameHost ? 'following 451 with credentials' : 'following 451 without credentials (other host)' }, ctx.signal), ctx.signal);
+    const followed = judgeAuthenticated(child, result, scheme);
     b.child(followed);
     for (const h of followed.evidence.http ?? []) (b.evidence.http ??= []).push(h);
     if (followed.evidence.server) b.evidence.server = followed.evidence.server;

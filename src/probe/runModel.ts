@@ -75,6 +75,16 @@ export type FailureCategory =
   | 'eas.missingHeaders'
   | 'eas.noUsableVersion'
   | 'eas.missingCommands'
+  /** The server closed the connection between the NTLM handshake's legs. */
+  | 'auth.connectionDropped'
+  /** Negotiate is offered but NTLM inside it is refused: only Kerberos would work. */
+  | 'auth.kerberosOnly'
+  /** The server answered the NTLM negotiate message without a challenge. */
+  | 'auth.handshakeRefused'
+  /** The server's NTLM challenge (type 2) or its SPNEGO wrapping is malformed. */
+  | 'auth.badChallenge'
+  /** Automatic sign-in: NTLM/Negotiate was refused but Basic then worked. */
+  | 'auth.windowsRefused'
   | 'crossCheck.accepted'
   | 'crossCheck.rejected'
   | 'run.cancelled'
@@ -178,6 +188,27 @@ export interface StepEvidence {
   /** For the cross-check: which endpoint accepted or refused the credentials. */
   crossCheck?: Array<{ endpoint: 'ews' | 'autodiscover'; url: string; statusCode?: number; accepted: boolean; error?: string }>;
   userNameForm?: 'upn' | 'downLevel' | 'bare' | 'none';
+  /** The server's NTLM challenge (type 2), decoded: it often names the server that answered. */
+  ntlmChallenge?: {
+    targetName: string;
+    netbiosDomain: string;
+    netbiosComputer: string;
+    dnsDomain: string;
+    dnsComputer: string;
+    dnsTree?: string;
+    /** major.minor.build of the Windows version field. */
+    windowsVersion?: string;
+    /** The Windows release that version most likely is, e.g. "Windows Server 2003". */
+    windowsRelease?: string;
+    /** Negotiate flags in hex with their names. */
+    flags?: string;
+    /** Oddities of the message that did not stop the decoding. */
+    warnings?: string[];
+  };
+  /** The NTLM user and domain the authenticate message carried (never the password). */
+  ntlmUser?: { user: string; domain: string; domainSource: 'userName' | 'upn' | 'option' | 'challenge' | 'none' };
+  /** Automatic sign-in: each method tried, in order, and how it went. */
+  authAttempts?: Array<{ scheme: string; statusCode?: number; ok: boolean; error?: string }>;
 }
 
 export interface ProbeStep {
@@ -216,6 +247,8 @@ export interface ProbeRun {
   userName?: string;
   settings: {
     auth: AuthMethod;
+    /** Domain used for bare user names with NTLM/Negotiate, when one was given. */
+    domain?: string;
     crossCheck: boolean;
     ignoreTrust: boolean;
     allowHttp: boolean;

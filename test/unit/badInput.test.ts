@@ -188,7 +188,7 @@ describe('bad input: malformed server addresses and user names', function () {
     ['an unknown option', ['--bogus']],
     ['a timeout that is not a number', ['--timeout', 'soon']],
     ['a zero timeout', ['--timeout', '0']],
-    ['an unsupported auth method', ['--auth', 'ntlm']],
+    ['an unsupported auth method', ['--auth', 'kerberos']],
     ['a missing CA file', ['--ca', '/nonexistent/ca.pem']],
     ['--user without a value', ['--user']],
     ['--connect-to that is not an IP address', ['--connect-to', 'evil.example']],

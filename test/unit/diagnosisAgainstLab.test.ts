@@ -44,6 +44,10 @@ const EXPECTED: Record<string, Expectation> = {
   'tls-wrong-name': { top: 'tls.nameMismatch', evidence: /wrong-name/, checklist: 'tls-certificate' },
   'tls10-only': { top: 'tls.oldProtocol', checklist: 'tls-certificate' },
   silent: { top: 'tls.handshakeTimeout', checklist: 'tls-certificate' },
+  // Basic runs against Windows-only directories: Basic is not offered (the NTLM runs are in iwaLab.test.ts).
+  'iwa-only-2003': { top: 'auth.schemeNotOffered', confidence: 'high', evidence: /^NTLM$|Negotiate/, checklist: 'vdir-auth-methods' },
+  'iwa-and-basic': {},
+  'negotiate-only': { top: 'auth.schemeNotOffered', evidence: /Negotiate/, checklist: 'vdir-auth-methods' },
 };
 
 const TIMEOUTS = { overallMs: 3000, dnsMs: 1000, connectMs: 1000, tlsMs: 1500, headersMs: 2000, bodyMs: 1000 };

@@ -173,7 +173,7 @@ describe('extension: settings to probe options', () => {
 
   it('maps the defaults without notes, leaving the proxy to the environment', () => {
     const { options, notes } = optionsFromSettings(base);
-    assert.deepEqual(options, { timeouts: { overallMs: 30_000 }, crossCheck: true, ignoreTrust: false, allowHttp: false, proxy: undefined });
+    assert.deepEqual(options, { timeouts: { overallMs: 30_000 }, crossCheck: true, ignoreTrust: false, allowHttp: false, proxy: undefined, auth: 'basic', domain: undefined });
     assert.deepEqual(notes, []);
   });
 

@@ -75,6 +75,7 @@ export const esm2003IwaChecklist: Checklist = {
     {
       id: 'rerun-probe',
       text: 'Run the ActiveSync test again with the same account.',
+      detail: 'To prove Integrated Windows authentication itself, point a test at the Exchange 2003 server with the sign-in method set to NTLM (CLI: --auth ntlm): a passed run of that kind ticks this step and the IIS check above.',
       expected: 'OPTIONS with credentials returns 200.',
     },
   ],

@@ -8,6 +8,7 @@ import { CHECKLIST_ID } from '../checklists/checklistIds';
 import { challengeRefs, failureRef, hasFailure, ref, type RunFacts } from '../runFacts';
 import { exchangeOnlineSignals, serverGeneration, serverRef } from '../serverFacts';
 import { RCA_PHRASES } from '../searchTerms';
+import { windowsAuthRules } from './windowsAuthRules';
 
 const WINDOWS_SCHEMES = new Set(['ntlm', 'negotiate', 'kerberos']);
 const SEARCH_401 = [RCA_PHRASES.optionsFailed, RCA_PHRASES.http401, RCA_PHRASES.options401];
@@ -15,7 +16,9 @@ const SEARCH_401 = [RCA_PHRASES.optionsFailed, RCA_PHRASES.http401, RCA_PHRASES.
 export const authRules: DiagnosisRule = (facts) => {
   const unauthorized = hasFailure(facts, 'http.401');
   const schemeFailure = hasFailure(facts, 'http.schemeNotOffered');
-  const causes: DiagnosisCause[] = [];
+  const causes: DiagnosisCause[] = windowsAuthRules(facts);
+  // Basic accepted the password after NTLM/Negotiate refused it: the password causes don't apply.
+  if (hasFailure(facts, 'auth.windowsRefused')) return causes;
   const noChallenge = hasFailure(facts, 'http.noChallenge');
   if (noChallenge) causes.push(noChallengeCause(facts, failureRef(noChallenge)));
   if (!unauthorized && !schemeFailure) return causes;

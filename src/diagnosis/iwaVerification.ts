@@ -1,0 +1,100 @@
+// What a run proves about Integrated Windows authentication, for runs that need no diagnosis: a
+// "fix verified" finding when an Exchange 2003 back end accepts an NTLM or Negotiate sign-in
+// (the ESM checklist's goal), a note when Basic is switched off but Windows sign-in works, and the
+// checklist steps such a run settles, so the extension can tick them. Pure functions of the run.
+import type { ProbeRun, ProbeStep } from '../probe/runModel';
+import { CHECKLIST_ID } from './checklists/checklistIds';
+import type { DiagnosisContext, EvidenceRef } from './diagnosisModel';
+
+export interface VerifiedChecklistStep {
+  checklistId: string;
+  stepId: string;
+}
+
+/** A positive (or neutral) finding on a run that passed: shown beside "all checks passed". */
+export interface AuthFinding {
+  id: 'auth.iwaFixVerified' | 'auth.iwaWorksBasicOff' | 'auth.iwaWorks';
+  title: string;
+  explanation: string;
+  evidence: EvidenceRef[];
+}
+
+interface WindowsSignIn {
+  step: ProbeStep;
+  scheme: string;
+  is2003: boolean;
+  basicOffered: boolean;
+}
+
+/** The authenticated OPTIONS got past a Windows sign-in and ActiveSync answered. */
+function windowsSignIn(run: ProbeRun): WindowsSignIn | undefined {
+  const step = Array.isArray(run?.steps) ? run.steps.find((s) => s?.id === 'optionsAuthenticated') : undefined;
+  if (!step) return undefined;
+  // Missing commands is only a warning about the command list; anything else means it did not really work.
+  const ok = step.status === 'passed' || (step.status === 'warning' && step.failure?.category === 'eas.missingCommands');
+  const scheme = String(step.evidence?.authScheme ?? '');
+  if (!ok || !/^(ntlm|negotiate)$/i.test(scheme)) return undefined;
+  const server = step.evidence?.server;
+  const build = server?.build ?? '';
+  const is2003 = server?.product === 'exchange2003' || /^6\.5\./.test(build);
+  const anonymous = run.steps.find((s) => s?.id === 'optionsAnonymous');
+  const basicOffered = (anonymous?.evidence?.challenges ?? []).some((c) => String(c?.scheme ?? '').toLowerCase() === 'basic');
+  return { step, scheme, is2003, basicOffered };
+}
+
+/**
+ * Checklist steps this run settles. An Exchange 2003 server that accepted NTLM or Negotiate on
+ * its ActiveSync directory shows Integrated Windows authentication is on there (what the ESM
+ * checklist's IIS check and its final "run the test again" step are for). With the mailbox known
+ * to be on Exchange 2003, a passed run through an Exchange 2007/2010 front end shows the same.
+ */
+export function verifiedChecklistSteps(run: ProbeRun, context: DiagnosisContext = {}): VerifiedChecklistStep[] {
+  const out: VerifiedChecklistStep[] = [];
+  const signIn = windowsSignIn(run);
+  if (signIn?.is2003) {
+    out.push({ checklistId: CHECKLIST_ID.esm2003Iwa, stepId: 'verify-iwa-ticked' }, { checklistId: CHECKLIST_ID.esm2003Iwa, stepId: 'rerun-probe' });
+  } else if (context.mailboxServerHint === 'exchange2003' && run?.outcome === 'passed') {
+    const product = run.steps.find((s) => s?.id === 'optionsAuthenticated')?.evidence?.server?.product;
+    if (product === 'exchange2007' || product === 'exchange2010') out.push({ checklistId: CHECKLIST_ID.esm2003Iwa, stepId: 'rerun-probe' });
+  }
+  return out;
+}
+
+/** Findings about Windows sign-in on a run whose authenticated OPTIONS worked. */
+export function authFindings(run: ProbeRun): AuthFinding[] {
+  const signIn = windowsSignIn(run);
+  if (!signIn) return [];
+  const ev = signIn.step.evidence;
+  const evidence: EvidenceRef[] = [{ stepId: 'optionsAuthenticated', label: 'Signed in with', value: signIn.scheme }];
+  if (ev.server) evidence.push({ stepId: 'optionsAuthenticated', label: 'Server', value: `${ev.server.productName} (${ev.server.build})` });
+  const c = ev.ntlmChallenge;
+  if (c?.netbiosComputer || c?.dnsComputer) evidence.push({ stepId: 'optionsAuthenticated', label: 'Answered by', value: [c.netbiosComputer, c.dnsComputer].filter(Boolean).join(' / ') });
+  if (c?.windowsVersion) evidence.push({ stepId: 'optionsAuthenticated', label: 'Windows version', value: `${c.windowsVersion}${c.windowsRelease ? ` (${c.windowsRelease})` : ''}` });
+  const findings: AuthFinding[] = [];
+  if (signIn.is2003) {
+    findings.push({
+      id: 'auth.iwaFixVerified',
+      title: 'Fix verified: the Exchange 2003 ActiveSync directory accepts Integrated Windows authentication',
+      explanation:
+        'This Exchange 2003 server signed the account in with Windows authentication on Microsoft-Server-ActiveSync, so the setting the Exchange System Manager checklist turns on is in effect. An Exchange 2007 or 2010 front end can now hand ActiveSync requests for its mailboxes over to it.',
+      evidence,
+    });
+  } else {
+    findings.push({
+      id: 'auth.iwaWorks',
+      title: `Integrated Windows authentication (${signIn.scheme}) works on this ActiveSync directory`,
+      explanation: 'The server accepted an NTLM sign-in on Microsoft-Server-ActiveSync.',
+      evidence,
+    });
+  }
+  if (!signIn.basicOffered) {
+    findings.push({
+      id: 'auth.iwaWorksBasicOff',
+      title: 'Basic authentication is switched off on this directory; Windows sign-in works',
+      explanation:
+        'The server offers no Basic sign-in, so devices that send a user name and password with Basic (most phones) are refused here. That is right for a back end that only a front-end server talks to; devices connecting to this server directly need Basic turned on.',
+      evidence: [...evidence, { stepId: 'optionsAnonymous', label: 'WWW-Authenticate', value: (run.steps.find((s) => s.id === 'optionsAnonymous')?.evidence.challenges ?? []).map((x) => x.scheme).join(', ') }],
+    });
+  }
+  return findings;
+}
