@@ -43,7 +43,7 @@ export function renderHumanReport(run: ProbeRun, diagnosis: Diagnosis | undefine
   const verdict = { passed: o.style.green('PASSED'), warning: o.style.yellow('PASSED WITH WARNINGS'), failed: o.style.red('FAILED'), cancelled: o.style.yellow('CANCELLED') }[run.outcome];
   out.push('');
   out.push(`Result: ${verdict} in ${formatMs(run.durationMs)}`);
-  if (diagnosis && (diagnosis.causes.length > 0 || run.outcome !== 'passed')) {
+  if (diagnosis && (diagnosis.causes.length > 0 || diagnosis.findings?.length || run.outcome !== 'passed')) {
     out.push('');
     for (const line of renderDiagnosisText(diagnosis, { width: o.width, expandTopChecklist: true })) out.push(terminalSafe(line));
   }

@@ -2,6 +2,7 @@
 // evidence (never its prose), asks each rule family for candidate causes, merges and ranks them,
 // and words a headline and, when the leaders are close, the question that would separate them.
 import type { ProbeRun } from '../probe/runModel';
+import { authFindings } from './iwaVerification';
 import type { DiagnosisRule } from './causeFactory';
 import { makeCause } from './causeFactory';
 import type { Diagnosis, DiagnosisCause, DiagnosisContext } from './diagnosisModel';
@@ -30,8 +31,14 @@ export function diagnose(run: ProbeRun, context: DiagnosisContext = {}): Diagnos
   const facts = readRunFacts(run, context);
   const outcome = run?.outcome ?? 'failed';
   const runId = String(run?.id ?? '');
+  const findings = authFindings(run);
   if (outcome === 'passed') {
-    return { runId, outcome, headline: passedHeadline(facts), causes: [] };
+    const passed: Diagnosis = { runId, outcome, headline: passedHeadline(facts), causes: [] };
+    if (findings.length) {
+      passed.headline += ` ${findings[0].title}.`;
+      passed.findings = findings;
+    }
+    return passed;
   }
   const causes = rank(merge(RULES.flatMap((rule) => rule(facts))));
   if (outcome === 'cancelled' && !causes.some((c) => c.id === 'run.cancelled')) causes.push(cancelledCause());
@@ -41,6 +48,7 @@ export function diagnose(run: ProbeRun, context: DiagnosisContext = {}): Diagnos
   if (facts.failedStep) diagnosis.failedStepId = String(facts.failedStep.id);
   const question = separatingQuestion(ranked);
   if (question) diagnosis.question = question;
+  if (findings.length) diagnosis.findings = findings;
   return diagnosis;
 }
 

@@ -52,6 +52,16 @@ export interface Diagnosis {
   causes: DiagnosisCause[];
   /** The question that tells the top causes apart when they are close. */
   question?: string;
+  /** Positive or neutral observations, e.g. a fix verified by a Windows sign-in. */
+  findings?: DiagnosisFinding[];
+}
+
+/** Something the run shows that is worth saying even when nothing failed. */
+export interface DiagnosisFinding {
+  id: string;
+  title: string;
+  explanation: string;
+  evidence: EvidenceRef[];
 }
 
 /** A link shown with a checklist or step. Always https. */

@@ -11,6 +11,10 @@ export function renderDiagnosisText(diagnosis: Diagnosis, options: { width?: num
   const out: string[] = [];
   out.push(...wrap(`Diagnosis: ${diagnosis.headline}`, width, '', '  '));
   if (diagnosis.question) out.push(...wrap(`To settle it: ${diagnosis.question}`, width, '', '  '));
+  for (const f of diagnosis.findings ?? []) {
+    out.push(...wrap(`* ${f.title}. ${f.explanation}`, width, '  ', '    '));
+    for (const e of f.evidence) out.push(...wrap(`${e.label}: ${e.value}`, width, '      ', '        '));
+  }
   diagnosis.causes.forEach((c, i) => {
     out.push('');
     out.push(...wrap(`${i + 1}. ${c.title} [${c.confidence} confidence] (${c.id})`, width, '', '   '));

@@ -4,7 +4,7 @@
 // checklist steps such a run settles, so the extension can tick them. Pure functions of the run.
 import type { ProbeRun, ProbeStep } from '../probe/runModel';
 import { CHECKLIST_ID } from './checklists/checklistIds';
-import type { DiagnosisContext, EvidenceRef } from './diagnosisModel';
+import type { DiagnosisContext, EvidenceRef, DiagnosisFinding } from './diagnosisModel';
 
 export interface VerifiedChecklistStep {
   checklistId: string;
@@ -12,11 +12,8 @@ export interface VerifiedChecklistStep {
 }
 
 /** A positive (or neutral) finding on a run that passed: shown beside "all checks passed". */
-export interface AuthFinding {
+export interface AuthFinding extends DiagnosisFinding {
   id: 'auth.iwaFixVerified' | 'auth.iwaWorksBasicOff' | 'auth.iwaWorks';
-  title: string;
-  explanation: string;
-  evidence: EvidenceRef[];
 }
 
 interface WindowsSignIn {

@@ -105,6 +105,10 @@ function headerTable(headers: Array<[string, string]>): string[] {
 function diagnosisSection(d: Diagnosis): string[] {
   const out = ['## Diagnosis', '', `**${md(d.headline)}**`, ''];
   if (d.question) out.push(`> **To settle it:** ${md(d.question)}`, '');
+  for (const f of d.findings ?? []) {
+    out.push(`- **${md(f.title)}** ${md(f.explanation)}`, ...f.evidence.map((e) => `  - ${md(e.label)}: ${md(e.value)}`));
+  }
+  if (d.findings?.length) out.push('');
   if (d.causes.length === 0) {
     out.push('No problems found.');
     return out;
