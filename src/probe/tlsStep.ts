@@ -88,8 +88,8 @@ function nameString(name: tls.Certificate | undefined): string {
     .join(', ');
 }
 
-export function describeCertificate(tlsSocket: tls.TLSSocket): CertificateInfo | undefined {
-  const leaf = tlsSocket.getPeerCertificate(true);
+/** Summarises the peer certificate; pass the leaf from getPeerCertificate(true), which is costly to fetch twice. */
+export function describeCertificate(leaf: tls.DetailedPeerCertificate | undefined): CertificateInfo | undefined {
   if (!leaf || !leaf.raw) return undefined;
   const chain: string[] = [];
   let current: tls.DetailedPeerCertificate | undefined = leaf;
@@ -195,7 +195,8 @@ export async function tlsStep(
 
   const protocol = tlsSocket.getProtocol() ?? 'unknown';
   const cipher = tlsSocket.getCipher();
-  const cert = describeCertificate(tlsSocket);
+  const leaf = tlsSocket.getPeerCertificate(true);
+  const cert = describeCertificate(leaf);
   b.evidence.tlsProtocol = protocol;
   b.evidence.tlsCipher = cipher?.name;
   b.evidence.certificate = cert;
@@ -216,8 +217,7 @@ export async function tlsStep(
   if (code) b.evidence.tlsErrorCode = code;
   const trust = tlsSocket.authorized ? undefined : trustCategory(code, cert);
   if (trust) problems.push({ category: trust, message: TRUST_MESSAGES[trust] ?? `The certificate is not trusted (${code}).` });
-  const peer = tlsSocket.getPeerCertificate();
-  const nameError = peer && peer.raw ? tls.checkServerIdentity(options.host, peer) : undefined;
+  const nameError = leaf && leaf.raw ? tls.checkServerIdentity(options.host, leaf) : undefined;
   if (nameError) problems.push({ category: 'tls.nameMismatch', message: `The certificate does not cover ${options.host}: it names ${cert?.subjectAltNames.join(', ') || cert?.subject || 'other hosts'}.` });
   b.detail('Name matches', nameError ? 'no' : 'yes').detail('Chain trusted', trust ? `no (${code})` : 'yes');
 
