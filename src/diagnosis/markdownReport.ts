@@ -2,7 +2,7 @@
 // details, the ranked diagnosis, the applicable checklists as task lists, then the HTTP evidence.
 // Every piece of text goes through escapeMarkdown (or, for code and raw bodies, a fence longer
 // than any backtick run inside), so server or user text can't become links, images or HTML.
-import { escapeMarkdown, fenceFor } from '../common/textSafety';
+import { escapeMarkdown, fenceFor, stripControlCharacters } from '../common/textSafety';
 import type { HttpExchange, ProbeRun, ProbeStep, StepStatus } from '../probe/runModel';
 import { checklistsFor } from './checklists';
 import type { Checklist, ChecklistCommand, ChecklistStep, ChecklistTicks, Diagnosis, DiagnosisCause, EvidenceRef, Link } from './diagnosisModel';
@@ -91,7 +91,8 @@ function exchangeLines(stepId: string, ex: HttpExchange): string[] {
     if (r.bodySnippet) {
       const body = r.bodySnippet.length > MAX_BODY_CHARS ? r.bodySnippet.slice(0, MAX_BODY_CHARS) : r.bodySnippet;
       const truncated = r.bodyTruncated || body.length < r.bodySnippet.length;
-      out.push(`Body${truncated ? ' (truncated)' : ''}:`, '', ...fenced('text', body, ''), '');
+      // Server bytes: control characters made visible so a saved report can't carry terminal escapes.
+      out.push(`Body${truncated ? ' (truncated)' : ''}:`, '', ...fenced('text', stripControlCharacters(body), ''), '');
     }
   }
   if (ex?.error) out.push(`Error: ${md(ex.error.code)}: ${md(ex.error.message)}`, '');

@@ -37,7 +37,7 @@ function hostileRun(): ProbeRun {
   const opts = run.steps.find((s) => s.id === 'optionsAuthenticated')!;
   opts.summary = `401 ${HOSTILE}`;
   opts.details.push({ label: '<b>label</b>', value: HOSTILE });
-  opts.evidence.http!.push(response(401, [['Server', '|pipe|in|table|']], `<html><script>steal()</script>\n\`\`\`\`\`\nbreak out of fence?\n</html>`));
+  opts.evidence.http!.push(response(401, [['Server', '|pipe|in|table|']], `<html><script>steal()</script>\u001b]0;owned\u0007\u009b2J\n\`\`\`\`\`\nbreak out of fence?\n</html>`));
   opts.children.push({ ...opts, id: 'child', children: [], title: '<script>child</script>' });
   run.target.input = 'https://mail.contoso.com/<script>';
   return run;
@@ -115,6 +115,9 @@ describe('renderRunMarkdown', () => {
     const body = blocks.find((b) => b.includes('steal()'));
     assert.ok(body, 'body snippet is present as a fenced block');
     assert.ok(body.includes('`````'), 'the hostile backticks stayed inside the fence');
+    // Even inside the fence, control bytes are shown as text: a saved report can't drive a terminal.
+    assert.doesNotMatch(md, /[\u001b\u0007\u009b]/);
+    assert.ok(body.includes('\\x1b]0;owned'), body);
     // Table rows keep their column count despite pipes in the values.
     const serverRow = md.split('\n').find((l) => l.includes('pipe'))!;
     assert.equal(serverRow.split(/(?<!\\)\|/).length, 4, serverRow);
