@@ -4,7 +4,7 @@
 // with setState so the page comes back at once when the panel is shown again or VS Code reloads.
 import type { Checklist, ChecklistCommand, ChecklistStep, DiagnosisCause, EvidenceRef, Link } from '../../src/diagnosis/diagnosisModel';
 import type { ProbeRun, ProbeStep, RunOutcome, StepStatus } from '../../src/probe/runModel';
-import type { DiagnosisViewState, HostToWebviewMessage, ShowMessage, WebviewToHostMessage } from '../../src/extension/webviewProtocol';
+import { parseFindings, type DiagnosisViewState, type HostToWebviewMessage, type PanelFinding, type ShowMessage, type WebviewToHostMessage } from '../../src/extension/webviewProtocol';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHostMessage): void;
@@ -87,6 +87,8 @@ function render(message: ShowMessage): void {
   for (const [id, stepIds] of Object.entries(message.ticks)) ticks.set(id, new Set(stepIds));
   const page = document.createDocumentFragment();
   page.append(renderHeader(message));
+  const findings = parseFindings(message.findings);
+  if (message.run && findings.length) page.append(renderFindings(message.run, findings));
   if (message.run && message.diagnosis) page.append(renderCauses(message.run, message.diagnosis.causes, message.diagnosis.question));
   if (message.run) page.append(renderSteps(message.run));
   page.append(renderChecklists(message));
@@ -180,6 +182,32 @@ function renderCauses(run: ProbeRun, causes: DiagnosisCause[], question: string 
   });
   section.append(list);
   if (question) section.append(el('aside', { className: 'question', role: 'note' }, icon('question'), ' ', el('strong', { text: 'To tell these apart: ' }), question));
+  return section;
+}
+
+/** What a run that passed proves (e.g. the Exchange 2003 fix is verified), with the evidence for it. */
+function renderFindings(run: ProbeRun, findings: PanelFinding[]): HTMLElement {
+  const section = el('section', { className: 'findings', 'aria-labelledby': 'findings-heading' }, el('h2', { id: 'findings-heading', text: 'Findings' }));
+  const list = el('ul', { className: 'finding-list' });
+  for (const finding of findings) {
+    const headingId = domId('finding', finding.id);
+    const item = el('li', { className: 'finding', 'data-testid': 'finding', 'data-finding-id': finding.id, 'aria-labelledby': headingId });
+    item.append(el('h3', { id: headingId }, icon(/Verified$/.test(finding.id) ? 'verified' : 'info'), ' ', el('span', { text: finding.title })));
+    item.append(el('p', { className: 'explanation', text: finding.explanation }));
+    if (finding.evidence.length) {
+      const evidence = el('ul', { className: 'evidence evidence-finding' });
+      for (const ref of finding.evidence) {
+        const from = ref.stepId ? stepTitle(run, ref.stepId) : undefined;
+        evidence.append(el('li', {},
+          el('span', { className: 'evidence-label', text: `${ref.label}: ` }),
+          el('code', { text: ref.value }),
+          from ? el('span', { className: 'evidence-step', text: ` (${from})` }) : undefined));
+      }
+      item.append(evidence);
+    }
+    list.append(item);
+  }
+  section.append(list);
   return section;
 }
 

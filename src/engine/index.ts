@@ -3,6 +3,8 @@
 export { runProbe } from '../probe/probe';
 export { runBatch } from '../probe/batch';
 export type { BatchTarget, BatchOptions, BatchResult } from '../probe/batch';
+export { parseBatchTargets, MAX_BATCH_TARGETS } from '../probe/batchTargets';
+export type { BatchTargetLine, BatchTargetError, ParsedBatchTargets } from '../probe/batchTargets';
 export type { ProbeOptions, ProbeTimeouts } from '../probe/probeOptions';
 export { DEFAULT_TIMEOUTS } from '../probe/probeOptions';
 export * from '../probe/runModel';

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { verificationScripts } from '../diagnosis/verificationScripts';
 import type { ProbeRun, ProbeStep } from '../probe/runModel';
+import type { BatchRunner } from './batchRunner';
 import type { Credentials } from './credentials';
 import { DiagnosisPanel } from './diagnosisPanel';
 import { loadEngine } from './engineLoader';
@@ -17,6 +18,7 @@ import type { StepsNode, StepsTreeProvider } from './stepsTreeProvider';
 
 export interface CommandServices {
   controller: RunController;
+  batch: BatchRunner;
   steps: StepsTreeProvider;
   history: HistoryService;
   panel: DiagnosisPanel;
@@ -29,7 +31,7 @@ export interface CommandServices {
 type CommandArgument = StepsNode | HistoryNode | string | undefined;
 
 export function registerCommands(services: CommandServices): vscode.Disposable[] {
-  const { controller, steps, history, panel, statusBar, credentials } = services;
+  const { controller, batch, steps, history, panel, statusBar, credentials } = services;
 
   const resolveRun = async (arg: unknown): Promise<ProbeRun | undefined> => {
     const id = typeof arg === 'string' ? arg : runIdOf(arg as CommandArgument);
@@ -73,6 +75,8 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     }),
 
     register('runLabTest', () => controller.runLabInteractive()),
+
+    register('runBatchTest', (arg) => batch.runInteractive(arg)),
 
     register('showDiagnosis', async (arg) => {
       const run = await runOrLatest(arg);

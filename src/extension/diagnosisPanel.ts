@@ -16,6 +16,7 @@ import {
   parseWebviewMessage,
   type ChecklistIndex,
   type DiagnosisViewState,
+  type PanelFinding,
   type ShowMessage,
   type WebviewToHostMessage,
 } from './webviewProtocol';
@@ -29,6 +30,8 @@ export interface PanelContent {
   diagnosis?: Diagnosis;
   checklists: Checklist[];
   note?: string;
+  /** Findings of a run that passed (Windows sign-in verified on Exchange 2003 and the like). */
+  findings?: PanelFinding[];
 }
 
 export interface DiagnosisPanelHost {
@@ -72,7 +75,9 @@ export class DiagnosisPanel implements vscode.Disposable {
     const diagnosis = engine.diagnose(run);
     const ids = [...new Set(diagnosis.causes.flatMap((c) => c.checklistIds))];
     const checklists = ids.map((id) => engine.getChecklist(id)).filter((c): c is Checklist => Boolean(c));
-    return { run, diagnosis, checklists };
+    // Only a run that got through says something about what works; authFindings looks at the sign-in itself.
+    const findings = run.outcome === 'passed' || run.outcome === 'warning' ? engine.authFindings(run) : [];
+    return findings.length ? { run, diagnosis, checklists, findings } : { run, diagnosis, checklists };
   }
 
   isOpen(): boolean {
@@ -171,7 +176,7 @@ export class DiagnosisPanel implements vscode.Disposable {
 
   private postShow(): void {
     if (!this.panel || !this.content) return;
-    const { run, diagnosis, checklists, note } = this.content;
+    const { run, diagnosis, checklists, note, findings } = this.content;
     const message: ShowMessage = {
       type: 'show',
       run,
@@ -181,6 +186,7 @@ export class DiagnosisPanel implements vscode.Disposable {
       canInsert: this.insertTarget() !== undefined,
       note,
     };
+    if (findings?.length) message.findings = findings;
     this.lastShowMessage = message;
     void this.panel.webview.postMessage(message);
   }

@@ -2,6 +2,7 @@
 // the webview serializer. No network, no disk and no engine load happen until a command or a
 // view asks for them; the engine bundle (dist/engine.js) is required on first use.
 import * as vscode from 'vscode';
+import { BatchRunner } from './batchRunner';
 import { registerCommands, renderExport } from './commands';
 import { Credentials } from './credentials';
 import { DiagnosisPanel } from './diagnosisPanel';
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
     },
   });
   controller = new RunController({ steps, history, panel, statusBar, credentials, state, lab });
+  const batch = new BatchRunner({ steps, history, panel, statusBar, state, lab });
 
   const stepsView = vscode.window.createTreeView('activesyncDoctor.steps', { treeDataProvider: steps, showCollapseAll: true });
   let historyView: vscode.TreeView<unknown> | undefined;
@@ -42,8 +44,8 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
   historyView = vscode.window.createTreeView('activesyncDoctor.history', { treeDataProvider: historyTree, showCollapseAll: true }) as vscode.TreeView<unknown>;
 
   context.subscriptions.push(
-    steps, stepsView, historyTree, historyView, history, statusBar, lab, panel,
-    ...registerCommands({ controller, steps, history, panel, statusBar, credentials, state }),
+    steps, stepsView, historyTree, historyView, history, statusBar, lab, panel, batch,
+    ...registerCommands({ controller, batch, steps, history, panel, statusBar, credentials, state }),
     vscode.window.registerWebviewPanelSerializer(DIAGNOSIS_VIEW_TYPE, {
       deserializeWebviewPanel: async (webviewPanel, saved) => panel.revive(webviewPanel, saved),
     }),
@@ -62,6 +64,8 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
       return result;
     },
     runLabScenario: (scenarioId, overrides) => run.runLabScenario(scenarioId, overrides),
+    runBatchFile: (file, password) => batch.runFile(vscode.Uri.file(file), { password }),
+    labUrl: async (scenarioId) => (await lab.get()).urlFor(scenarioId),
     cancelRun: () => run.cancel(),
     exportText: async (runId, format) => {
       const found = await history.get(runId);

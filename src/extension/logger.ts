@@ -1,7 +1,11 @@
 // The extension's one log: a LogOutputChannel named "ActiveSync Doctor", created on first use.
-// Probe lines arrive already redacted; nothing here ever receives a password. The last lines are
-// also kept in memory so the extension-host tests can check what reached the log.
+// Probe lines arrive already redacted; nothing here ever receives a password. Every line passes
+// through stripControlCharacters first: probe lines quote server text, and an ESC or BEL from a
+// hostile server must reach the channel (and its log file, which admins `cat`) as visible text,
+// never as a terminal escape sequence. The last lines are also kept in memory so the
+// extension-host tests can check what reached the log.
 import * as vscode from 'vscode';
+import { stripControlCharacters } from '../common/textSafety';
 
 const KEEP_LINES = 2000;
 
@@ -23,20 +27,24 @@ function remember(line: string): void {
 
 const logger: Logger = {
   info: (message) => {
-    remember(message);
-    output().info(message);
+    const line = stripControlCharacters(message);
+    remember(line);
+    output().info(line);
   },
   warn: (message) => {
-    remember(message);
-    output().warn(message);
+    const line = stripControlCharacters(message);
+    remember(line);
+    output().warn(line);
   },
   error: (message) => {
-    remember(message);
-    output().error(message);
+    const line = stripControlCharacters(message);
+    remember(line);
+    output().error(line);
   },
   debug: (message) => {
-    remember(message);
-    output().debug(message);
+    const line = stripControlCharacters(message);
+    remember(line);
+    output().debug(line);
   },
   show: () => output().show(true),
 };

@@ -2,7 +2,6 @@
 // probe options, shows cancellable progress naming the current step, fills the Test Steps tree
 // live, then saves the run to history and updates the diagnosis and the status bar.
 // The password stays in local variables and SecretStorage; it is passed to runProbe and nowhere else.
-import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { ProbeOptions } from '../probe/probeOptions';
 import type { ProbeRun } from '../probe/runModel';
@@ -13,7 +12,8 @@ import type { HistoryService } from './historyService';
 import type { LabSession } from './labSession';
 import { log } from './logger';
 import type { PersistentState } from './persistentState';
-import { optionsFromSettings, recordSettingNotes } from './probeSettings';
+import { recordSettingNotes } from './probeSettings';
+import { readExtraCa, readSettingsOptions } from './settingsReader';
 // A small pure function, imported directly rather than through the lazily loaded engine.
 import { verifiedChecklistSteps } from '../diagnosis/iwaVerification';
 import { serverKey, withoutCredentials } from './serverKey';
@@ -84,8 +84,9 @@ export class RunController {
     // Start the lab while the user reads the list (its certificates take a moment to make).
     this.deps.lab.get().catch(() => undefined);
     const picked = await vscode.window.showQuickPick(
-      LAB_SCENARIOS.map((s) => ({ label: s.title, detail: s.description, id: s.id })),
-      { title: 'Run against the built-in lab', placeHolder: 'Choose a scenario: each one simulates a server on this machine', matchOnDetail: true, ignoreFocusOut: true },
+      // The id as description: admins who know a scenario by its id (CLI, docs) find it by typing it.
+      LAB_SCENARIOS.map((s) => ({ label: s.title, description: s.id, detail: s.description, id: s.id })),
+      { title: 'Run against the built-in lab', placeHolder: 'Choose a scenario: each one simulates a server on this machine', matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true },
     );
     return picked ? this.runLabScenario(picked.id) : undefined;
   }
@@ -123,20 +124,8 @@ export class RunController {
 
   private async executeUnlocked(inputs: RunInputs, abort: AbortController): Promise<ProbeRun | undefined> {
     const engine = loadEngine();
-    const config = vscode.workspace.getConfiguration('activesyncDoctor');
-    const http = vscode.workspace.getConfiguration('http');
-    const { options: settingsOptions, notes } = optionsFromSettings({
-      timeoutSeconds: config.get('timeoutSeconds'),
-      crossCheck: config.get('crossCheck'),
-      allowUntrustedCertificates: config.get('allowUntrustedCertificates'),
-      allowPlainHttp: config.get('allowPlainHttp'),
-      httpProxy: http.get('proxy'),
-      httpProxyStrictSSL: http.get('proxyStrictSSL'),
-      authentication: config.get('authentication'),
-      domain: config.get('domain'),
-    });
-
-    const extraCa = inputs.labScenario ? undefined : await readExtraCa(config.get<string>('extraCaFile', ''));
+    const { options: settingsOptions, notes } = readSettingsOptions();
+    const extraCa = inputs.labScenario ? undefined : await readExtraCa();
     for (const note of notes) log().warn(note);
     const shownTarget = inputs.labScenario ? `lab: ${inputs.labScenario}` : withoutCredentials(inputs.target);
     log().info(`Testing ${shownTarget}${inputs.userName ? ` as ${inputs.userName}` : ' without credentials'}`);
@@ -171,6 +160,7 @@ export class RunController {
               this.deps.steps.stepStarted(title);
             },
             onStepFinished: (_step, stepsSoFar) => this.deps.steps.stepFinished(stepsSoFar),
+            // The logger makes control characters inert (see logger.ts); the engine already redacted credentials.
             log: (line) => log().info(line),
           };
           return engine.runProbe(options);
@@ -220,21 +210,5 @@ export class RunController {
     void vscode.window.showWarningMessage(text, 'Show Diagnosis').then((answer) => {
       if (answer) void vscode.commands.executeCommand('activesyncDoctor.showDiagnosis', run.id);
     });
-  }
-}
-
-/** The extra CA file from the settings, read at run time; a missing file is reported, not fatal. */
-async function readExtraCa(path: string | undefined): Promise<string | undefined> {
-  if (!path?.trim()) return undefined;
-  try {
-    const pem = await fs.readFile(path.trim(), 'utf8');
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-      void vscode.window.showWarningMessage(`activesyncDoctor.extraCaFile does not contain a PEM certificate: ${path}`);
-      return undefined;
-    }
-    return pem;
-  } catch (error) {
-    void vscode.window.showWarningMessage(`Could not read activesyncDoctor.extraCaFile (${path}): ${error instanceof Error ? error.message : String(error)}`);
-    return undefined;
   }
 }

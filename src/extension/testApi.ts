@@ -2,6 +2,7 @@
 // extension-host tests use it to drive runs without typing into input boxes. It exposes no
 // secrets: passwords go in (for a run) but never come out.
 import type { ProbeRun } from '../probe/runModel';
+import type { BatchRunResult } from './batchRunner';
 import type { ShowMessage } from './webviewProtocol';
 import type { TreeSnapshotNode } from './stepsTreeProvider';
 
@@ -10,6 +11,13 @@ export interface ActiveSyncDoctorApi {
   runWithInputs(inputs: { target: string; userName?: string; password?: string; labScenario?: string; savePassword?: boolean }): Promise<ProbeRun | undefined>;
   /** One run against a lab scenario with its own credentials (or the ones given). */
   runLabScenario(scenarioId: string, credentials?: { userName?: string; password?: string }): Promise<ProbeRun | undefined>;
+  /**
+   * "Run Batch Test" on a targets file after its prompts: the file is parsed and run as the command
+   * does, with `password` standing in for the one password prompt (asked only when a line names a user).
+   */
+  runBatchFile(file: string, password?: string): Promise<BatchRunResult | undefined>;
+  /** The URL of a scenario on this window's built-in lab (started if needed), for targets files. */
+  labUrl(scenarioId: string): Promise<string>;
   /** Aborts the run in progress, as the progress notification's Cancel button does. */
   cancelRun(): void;
   /** The text "Export Report" would save for a stored run (the save dialog itself can't be driven). */

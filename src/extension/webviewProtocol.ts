@@ -18,6 +18,16 @@ export interface ShowMessage {
   canInsert: boolean;
   /** A line above the content, e.g. "No run yet: showing the Exchange 2003 checklist". */
   note?: string;
+  /** What a run that passed proves, e.g. "fix verified" for Windows sign-in on Exchange 2003. Absent: none. */
+  findings?: PanelFinding[];
+}
+
+/** A finding as the page draws it (the engine's AuthFinding has this shape). */
+export interface PanelFinding {
+  id: string;
+  title: string;
+  explanation: string;
+  evidence: Array<{ stepId?: string; label: string; value: string }>;
 }
 
 export interface TicksMessage {
@@ -80,6 +90,31 @@ export function allStepIds(checklist: Checklist): string[] {
   };
   visit(checklist.steps);
   return ids;
+}
+
+const MAX_FINDINGS = 20;
+const MAX_FINDING_TEXT = 4000;
+const isText = (value: unknown): value is string => typeof value === 'string' && value.length <= MAX_FINDING_TEXT;
+
+/**
+ * The well-formed findings of a show message, at most 20, each with at most 20 evidence lines;
+ * anything else is dropped. The page runs this on every message and on the state it restores
+ * (which may come from an older version), so a bad field can only lose a finding, not the page.
+ */
+export function parseFindings(raw: unknown): PanelFinding[] {
+  if (!Array.isArray(raw)) return [];
+  const findings: PanelFinding[] = [];
+  for (const item of raw.slice(0, MAX_FINDINGS)) {
+    if (typeof item !== 'object' || item === null) continue;
+    const { id, title, explanation, evidence } = item as Record<string, unknown>;
+    if (!isId(id) || !isText(title) || !isText(explanation)) continue;
+    const refs = (Array.isArray(evidence) ? evidence.slice(0, MAX_FINDINGS) : [])
+      .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
+      .filter((e) => isText(e.label) && isText(e.value) && (e.stepId === undefined || isId(e.stepId)))
+      .map((e) => (e.stepId === undefined ? { label: e.label as string, value: e.value as string } : { stepId: e.stepId as string, label: e.label as string, value: e.value as string }));
+    findings.push({ id, title, explanation, evidence: refs });
+  }
+  return findings;
 }
 
 /** Only https links leave VS Code, and never ones carrying credentials. */

@@ -165,4 +165,36 @@ describe('extension: diagnosis webview page (Chromium)', function () {
     assert.deepEqual((await posted(page)).at(-1), { type: 'insertCommand', checklistId: 'links', stepId: 's1', index: 0 });
     await page.close();
   });
+  it('draws the findings of a passed run as text, dropping malformed ones', async () => {
+    const page = await openPage(browser!);
+    const passed = buildRun({ host: 'mail2003.contoso.com' });
+    const findings = [
+      { id: 'auth.iwaFixVerified', title: `Fix verified ${HOSTILE}`, explanation: HOSTILE, evidence: [{ stepId: 'optionsAuthenticated', label: 'Signed in with', value: 'NTLM' }] },
+      { id: 'broken', title: 42, explanation: 'no title' },
+      { id: 'auth.iwaWorksBasicOff', title: 'Basic is off', explanation: 'Windows sign-in works', evidence: [{ label: 'WWW-Authenticate', value: 'Negotiate, NTLM' }, { label: 7 }] },
+    ];
+    await send(page, { type: 'show', run: passed, diagnosis: diagnose(passed), checklists: [], ticks: {}, canInsert: false, findings });
+    await page.waitForSelector('[data-testid="finding"]');
+    const drawn = await page.evaluate(() => Array.from(document.querySelectorAll('[data-testid="finding"]')).map((node) => ({
+      id: node.getAttribute('data-finding-id'),
+      text: node.textContent,
+      evidence: node.querySelectorAll('.evidence li').length,
+    })));
+    assert.deepEqual(drawn.map((f) => f.id), ['auth.iwaFixVerified', 'auth.iwaWorksBasicOff']);
+    assert.ok(drawn[0].text?.includes(HOSTILE), 'hostile text shown literally');
+    assert.ok(drawn[0].text?.includes('(Step optionsAuthenticated)'), 'evidence names the step it came from');
+    assert.equal(drawn[1].evidence, 1, 'the malformed evidence line is dropped');
+    assert.equal(await page.evaluate(() => document.querySelectorAll('#root img, #root script').length), 0);
+    // The findings section comes before the test steps, under its own heading.
+    assert.equal(await page.locator('h2#findings-heading').textContent(), 'Findings');
+    await page.close();
+  });
+
+  it('draws no findings section when the message has none', async () => {
+    const page = await openPage(browser!);
+    await send(page, message);
+    await page.waitForSelector('[data-testid="outcome"]');
+    assert.equal(await page.locator('[data-testid="finding"], #findings-heading').count(), 0);
+    await page.close();
+  });
 });

@@ -18,7 +18,7 @@ describe('ActiveSync Doctor: activation and commands', () => {
   it('registers every command it contributes, all under the ActiveSync category', async () => {
     const contributed = extension().packageJSON.contributes.commands as Array<{ command: string; category: string }>;
     const expected = [
-      'runTest', 'rerunTest', 'runLabTest', 'showDiagnosis', 'openGuidanceBeside', 'insertVerificationScript',
+      'runTest', 'rerunTest', 'runLabTest', 'runBatchTest', 'showDiagnosis', 'openGuidanceBeside', 'insertVerificationScript',
       'exportReport', 'deleteRun', 'clearHistory', 'forgetPassword', 'showLog', 'copyDetails',
     ].map((name) => `activesyncDoctor.${name}`);
     assert.deepEqual(contributed.map((c) => c.command).sort(), [...expected].sort());

@@ -133,4 +133,28 @@ describe('ActiveSync Doctor: diagnosis webview', () => {
     // The editor keeps its own line endings (LF here), whatever the command's are.
     assert.ok(document.getText().includes(withCommand.code.replace(/\r\n/g, '\n')), document.getText());
   });
+
+  // Last in this suite: its NTLM run ticks the Exchange 2003 checklist's verification steps for localhost.
+  it('shows what a passed NTLM run against Exchange 2003 proves as findings, and none for a failed run', async () => {
+    const doctor = await api();
+    const config = vscode.workspace.getConfiguration('activesyncDoctor');
+    await config.update('authentication', 'ntlm', vscode.ConfigurationTarget.Global);
+    let passed: ProbeRun | undefined;
+    try {
+      passed = await doctor.runLabScenario('iwa-only-2003');
+    } finally {
+      await config.update('authentication', undefined, vscode.ConfigurationTarget.Global);
+    }
+    assert.ok(passed);
+    assert.equal(passed.settings.auth, 'ntlm');
+    assert.equal(passed.outcome, 'passed');
+    await vscode.commands.executeCommand('activesyncDoctor.showDiagnosis', passed.id);
+    const findings = doctor.diagnosis.lastShown()?.findings ?? [];
+    assert.deepEqual(findings.map((f) => f.id), ['auth.iwaFixVerified', 'auth.iwaWorksBasicOff']);
+    assert.ok(findings[0].evidence.some((e) => e.label === 'Signed in with' && /ntlm/i.test(e.value)), JSON.stringify(findings[0].evidence));
+
+    await vscode.commands.executeCommand('activesyncDoctor.showDiagnosis', run.id);
+    assert.equal(doctor.diagnosis.lastShown()?.run?.id, run.id);
+    assert.equal(doctor.diagnosis.lastShown()?.findings, undefined, 'a failed run has no findings');
+  });
 });
