@@ -8,7 +8,6 @@ import * as vscode from 'vscode';
 import type { BatchTargetError, BatchTargetLine } from '../probe/batchTargets';
 import type { ProbeRun } from '../probe/runModel';
 // A small pure function, imported directly rather than through the lazily loaded engine.
-import { verifiedChecklistSteps } from '../diagnosis/iwaVerification';
 import { batchLogLine, batchSummaryText, countOutcomes, labScenarioOf, runToShow, type LabEndpointRef, type OutcomeCounts } from './batchReport';
 import { DiagnosisPanel } from './diagnosisPanel';
 import { loadEngine } from './engineLoader';
@@ -203,7 +202,7 @@ export class BatchRunner implements vscode.Disposable {
 
   /** As after a single run: a run that proves a checklist's goal ticks its verification steps. */
   private async tickVerifiedSteps(run: ProbeRun): Promise<void> {
-    for (const v of verifiedChecklistSteps(run)) {
+    for (const v of loadEngine().verifiedChecklistSteps(run)) {
       await this.deps.state.setTick(run.target.host.toLowerCase(), v.checklistId, v.stepId, true);
     }
   }

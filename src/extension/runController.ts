@@ -15,7 +15,6 @@ import type { PersistentState } from './persistentState';
 import { recordSettingNotes } from './probeSettings';
 import { readExtraCa, readSettingsOptions } from './settingsReader';
 // A small pure function, imported directly rather than through the lazily loaded engine.
-import { verifiedChecklistSteps } from '../diagnosis/iwaVerification';
 import { serverKey, withoutCredentials } from './serverKey';
 import type { RunStatusBar } from './statusBar';
 import type { StepsTreeProvider } from './stepsTreeProvider';
@@ -187,7 +186,7 @@ export class RunController {
       void vscode.window.showWarningMessage(`The run could not be saved to history: ${error instanceof Error ? error.message : String(error)}`);
     }
     // A run that proves a checklist's goal (NTLM accepted by an Exchange 2003 back end) ticks its verification steps.
-    for (const v of verifiedChecklistSteps(run)) {
+    for (const v of loadEngine().verifiedChecklistSteps(run)) {
       await this.deps.state.setTick(run.target.host.toLowerCase(), v.checklistId, v.stepId, true);
       log().info(`Checklist step ${v.checklistId}/${v.stepId} ticked: this run verified it.`);
     }
