@@ -48,13 +48,23 @@ async function productionSizes(): Promise<BenchRow[]> {
       write: false,
       logLevel: 'silent',
       external,
+      // As scripts/build.mjs does: the lab (node-forge) is its own bundle, required only when a lab starts.
+      plugins: [
+        {
+          name: 'lab-as-separate-bundle',
+          setup(b) {
+            b.onResolve({ filter: /(^|\/)labEntry$/ }, (args) => (args.kind === 'entry-point' ? undefined : { path: './lab.js', external: true }));
+          },
+        },
+      ],
       define: { __ENGINE_VERSION__: JSON.stringify(version) },
     });
     return result.outputFiles[0].contents.length / 1024;
   };
   return [
     row({ figure: FIGURE, label: 'extension.js, minified as packaged', unit: 'KB', goal: { max: 400, of: 'value' } }, await build('src/extension/extension.ts', ['vscode', './engine.js'])),
-    row({ figure: FIGURE, label: 'engine.js, minified as packaged', unit: 'KB' }, await build('src/engine/index.ts', [])),
+    row({ figure: FIGURE, label: 'engine.js (first command), minified as packaged', unit: 'KB' }, await build('src/engine/index.ts', [])),
+    row({ figure: FIGURE, label: 'lab.js (only when a lab starts), minified as packaged', unit: 'KB' }, await build('src/lab/labEntry.ts', [])),
   ];
 }
 
