@@ -3,6 +3,7 @@
 // matches, and whether the chain is trusted (system store plus an optional extra CA). The
 // handshake itself never rejects, so a bad certificate is reported in full rather than as a
 // bare error; "ignore trust" turns trust failures into warnings, never into silence.
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { isIP } from 'node:net';
@@ -13,26 +14,78 @@ import { StepBuilder } from './stepBuilder';
 const EXPIRY_WARNING_DAYS = 30;
 const contextCache = new Map<string, tls.SecureContext>();
 
-/** A secure context trusting the default store plus `extraCaPem`; cached because building it parses every root. */
-export function secureContextFor(extraCaPem: string | undefined): tls.SecureContext | undefined {
-  if (!extraCaPem) return undefined;
-  let context = contextCache.get(extraCaPem);
-  if (!context) {
-    const system = (tls as unknown as { getCACertificates?: (kind: string) => string[] }).getCACertificates;
-    const roots = system ? [...new Set([...system('default'), ...safeList(() => system('system'))])] : [...tls.rootCertificates];
-    context = tls.createSecureContext({ ca: [...roots, extraCaPem] });
-    if (contextCache.size > 16) contextCache.clear();
-    contextCache.set(extraCaPem, context);
+type CaLister = (kind: 'default' | 'system') => string[];
+// Node 22.15+/23.8+ can read the operating system's store (Windows, macOS, Linux); older ones cannot.
+const getCACertificates = (tls as unknown as { getCACertificates?: CaLister }).getCACertificates;
+// Where OpenSSL-based systems keep the OS trust bundle, for Node versions without getCACertificates.
+const OS_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem', '/etc/ssl/cert.pem'];
+
+let systemStore: { pems: string[]; source: string } | undefined;
+
+/**
+ * The operating system's trusted roots. On-premises Exchange is usually signed by an internal CA
+ * that the OS trusts but Node's bundled list does not: judging trust without the OS store would
+ * call a healthy server "untrusted".
+ */
+export function systemTrustStore(): { pems: string[]; source: string } {
+  if (systemStore) return systemStore;
+  let pems: string[] = [];
+  let source = 'not available to this Node.js';
+  if (getCACertificates) {
+    try {
+      pems = getCACertificates('system');
+      source = 'operating system store';
+    } catch {
+      pems = [];
+    }
+  } else {
+    for (const file of OS_BUNDLES) {
+      try {
+        const text = readFileSync(file, 'utf8');
+        if (text.includes('-----BEGIN CERTIFICATE-----')) {
+          pems = [text];
+          source = file;
+          break;
+        }
+      } catch {
+        // not on this system
+      }
+    }
   }
-  return context;
+  systemStore = { pems, source };
+  return systemStore;
 }
 
-function safeList(f: () => string[]): string[] {
+function nodeExtraCaCerts(): string[] {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) return [];
   try {
-    return f();
+    return [readFileSync(file, 'utf8')];
   } catch {
-    return [];
+    return []; // Node itself warns about an unreadable NODE_EXTRA_CA_CERTS at start-up
   }
+}
+
+/** One line for the TLS step's details: what the chain was checked against. */
+export function describeTrustStore(extraCaPem: string | undefined): string {
+  const system = systemTrustStore();
+  return ['Node.js bundled roots', system.pems.length ? system.source : '', extraCaPem ? 'extra CA file' : ''].filter(Boolean).join(' + ');
+}
+
+/** Trust: Node's roots, the OS store and `extraCaPem`; cached because building it parses every root. */
+export function secureContextFor(extraCaPem: string | undefined): tls.SecureContext | undefined {
+  const system = systemTrustStore().pems;
+  if (!extraCaPem && system.length === 0) return undefined; // Node's own default store
+  const key = extraCaPem ?? '';
+  let context = contextCache.get(key);
+  if (!context) {
+    // 'default' includes NODE_EXTRA_CA_CERTS; on older Node, rootCertificates does not, so add it.
+    const base = getCACertificates ? getCACertificates('default') : [...tls.rootCertificates, ...nodeExtraCaCerts()];
+    context = tls.createSecureContext({ ca: [...new Set([...base, ...system]), ...(extraCaPem ? [extraCaPem] : [])] });
+    if (contextCache.size > 16) contextCache.clear();
+    contextCache.set(key, context);
+  }
+  return context;
 }
 
 export interface TlsConnectOptions {
@@ -145,7 +198,7 @@ const TRUST_MESSAGES: Partial<Record<FailureCategory, string>> = {
   'tls.expired': 'The certificate has expired.',
   'tls.notYetValid': 'The certificate is not valid yet (check the server clock and the certificate dates).',
   'tls.selfSigned': 'The certificate is self-signed: no device will trust it unless it is installed on each one.',
-  'tls.missingIntermediate': 'The chain cannot be built: the server does not send its intermediate certificate.',
+  'tls.missingIntermediate': 'The chain cannot be built: the server sent only its own certificate, and its issuer is not a trusted root here. Either the server leaves out an intermediate certificate, or the issuer is an internal CA this machine does not trust (trust it with --ca).',
   'tls.untrusted': 'The certificate chain ends at an authority that is not trusted.',
   'tls.nameMismatch': 'The certificate does not cover the host name.',
 };
@@ -219,7 +272,7 @@ export async function tlsStep(
   if (trust) problems.push({ category: trust, message: TRUST_MESSAGES[trust] ?? `The certificate is not trusted (${code}).` });
   const nameError = leaf && leaf.raw ? tls.checkServerIdentity(options.host, leaf) : undefined;
   if (nameError) problems.push({ category: 'tls.nameMismatch', message: `The certificate does not cover ${options.host}: it names ${cert?.subjectAltNames.join(', ') || cert?.subject || 'other hosts'}.` });
-  b.detail('Name matches', nameError ? 'no' : 'yes').detail('Chain trusted', trust ? `no (${code})` : 'yes');
+  b.detail('Name matches', nameError ? 'no' : 'yes').detail('Chain trusted', trust ? `no (${code})` : 'yes').detail('Trusted roots', describeTrustStore(options.extraCaPem));
 
   if (problems.length > 0) {
     const summary = problems.map((p) => p.message).join(' ');

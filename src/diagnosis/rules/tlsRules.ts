@@ -56,6 +56,18 @@ export const tlsRules = categoryRule([
     evidence: certificateRefs,
   },
   {
+    // OpenSSL can't tell "intermediate left out" from "issued straight by a root we don't know":
+    // the second is the usual internal-CA case on premises, so it is always listed too.
+    categories: ['tls.missingIntermediate'],
+    id: 'tls.unknownIssuer',
+    title: 'Or: the issuer is an internal root CA this machine does not trust',
+    score: 60,
+    explanation: 'When an enterprise root CA signs the Exchange certificate directly, the server has no intermediate to send, and the chain fails here only because this machine does not trust that root. Devices enrolled in the PKI would accept it.',
+    checks: ['Look at the certificate\'s issuer: if it is your own root CA, trust it for this test (--ca FILE, or the activesyncDoctor.extraCaFile setting) and make sure devices have it.', tlsChecks.inspect],
+    checklistIds: [CHECKLIST_ID.tlsCertificate],
+    evidence: certificateRefs,
+  },
+  {
     categories: ['tls.untrusted'],
     id: 'tls.untrusted',
     title: 'The certificate is issued by an authority this machine does not trust',
