@@ -201,6 +201,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
 
     // 4. TLS
     let transport: Socket = rawSocket;
+    let withSystemStore = false;
     if (target.scheme === 'https') {
       begin('tls', `Negotiate TLS with ${target.host} and check its certificate`);
       const result = await tlsStep(rawSocket, {
@@ -219,6 +220,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
         return finish();
       }
       transport = result.socket;
+      withSystemStore = Boolean(result.withSystemStore);
     } else {
       push(skippedStep('tls', 'Negotiate TLS and check the certificate', 'Plain HTTP: no TLS, the password travels unencrypted.'));
     }
@@ -226,7 +228,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
     const reopen = async (): Promise<Socket> => {
       const raw = await openRaw();
       if (target.scheme !== 'https') return raw;
-      return tlsHandshake(raw, { host: target.host, timeoutMs: timeouts.tlsMs, signal, extraCaPem: options.extraCaPem });
+      return tlsHandshake(raw, { host: target.host, timeoutMs: timeouts.tlsMs, signal, extraCaPem: options.extraCaPem, withSystemStore });
     };
     const origin = `${target.scheme}://${isIP(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}`;
     connection = new ProbeHttpConnection(origin, transport, reopen, limits, log);
@@ -426,7 +428,8 @@ async function followRedirect451(b: StepBuilder, first: HttpResult, ctx: Redirec
     const raw = await connectOnce(addresses[0], port, ctx.timeouts.connectMs, ctx.signal);
     let socket: Socket = raw;
     if (next.protocol === 'https:') {
-      const t = await tlsHandshake(raw, { host, timeoutMs: ctx.timeouts.tlsMs, signal: ctx.signal, extraCaPem: ctx.extraCaPem });
+      // A redirect target is judged once, so use every trusted root straight away.
+      const t = await tlsHandshake(raw, { host, timeoutMs: ctx.timeouts.tlsMs, signal: ctx.signal, extraCaPem: ctx.extraCaPem, withSystemStore: true });
       const peer = t.getPeerCertificate();
       const trusted = t.authorized && !(peer && peer.raw && tls.checkServerIdentity(host, peer));
       if (!trusted && !ctx.ignoreTrust) {

@@ -39,7 +39,8 @@ export function systemTrustStore(): { pems: string[]; source: string } {
       pems = [];
     }
   } else {
-    for (const file of OS_BUNDLES) {
+    // SSL_CERT_FILE is OpenSSL's own override of the default bundle, honoured as it would be there.
+    for (const file of [process.env.SSL_CERT_FILE, ...OS_BUNDLES].filter((f): f is string => Boolean(f))) {
       try {
         const text = readFileSync(file, 'utf8');
         if (text.includes('-----BEGIN CERTIFICATE-----')) {
@@ -67,21 +68,33 @@ function nodeExtraCaCerts(): string[] {
 }
 
 /** One line for the TLS step's details: what the chain was checked against. */
-export function describeTrustStore(extraCaPem: string | undefined): string {
+export function describeTrustStore(extraCaPem: string | undefined, withSystem = true): string {
   const system = systemTrustStore();
-  return ['Node.js bundled roots', system.pems.length ? system.source : '', extraCaPem ? 'extra CA file' : ''].filter(Boolean).join(' + ');
+  return ['Node.js bundled roots', withSystem && system.pems.length ? system.source : '', extraCaPem ? 'extra CA file' : ''].filter(Boolean).join(' + ');
 }
 
-/** Trust: Node's roots, the OS store and `extraCaPem`; cached because building it parses every root. */
-export function secureContextFor(extraCaPem: string | undefined): tls.SecureContext | undefined {
-  const system = systemTrustStore().pems;
+/**
+ * Trust: Node's roots (with NODE_EXTRA_CA_CERTS), `extraCaPem`, and with `withSystem` the OS store.
+ * Built on the default context and extended with addCACert, which reuses Node's already-parsed
+ * roots instead of re-parsing ~140 PEMs; cached per combination.
+ */
+export function secureContextFor(extraCaPem: string | undefined, withSystem = false): tls.SecureContext | undefined {
+  const system = withSystem ? systemTrustStore().pems : [];
   if (!extraCaPem && system.length === 0) return undefined; // Node's own default store
-  const key = extraCaPem ?? '';
+  const key = `${withSystem ? 'S' : '-'}${extraCaPem ?? ''}`;
   let context = contextCache.get(key);
   if (!context) {
-    // 'default' includes NODE_EXTRA_CA_CERTS; on older Node, rootCertificates does not, so add it.
-    const base = getCACertificates ? getCACertificates('default') : [...tls.rootCertificates, ...nodeExtraCaCerts()];
-    context = tls.createSecureContext({ ca: [...new Set([...base, ...system]), ...(extraCaPem ? [extraCaPem] : [])] });
+    const extra = [...system, ...(extraCaPem ? [extraCaPem] : [])];
+    context = tls.createSecureContext();
+    const native = (context as unknown as { context?: { addCACert?: (pem: string) => void } }).context;
+    try {
+      if (!native?.addCACert) throw new Error('no addCACert');
+      for (const pem of extra) native.addCACert(pem);
+    } catch {
+      // Fallback for a runtime without addCACert: the public, slower way.
+      const base = getCACertificates ? getCACertificates('default') : [...tls.rootCertificates, ...nodeExtraCaCerts()];
+      context = tls.createSecureContext({ ca: [...base, ...extra] });
+    }
     if (contextCache.size > 16) contextCache.clear();
     contextCache.set(key, context);
   }
@@ -95,6 +108,8 @@ export interface TlsConnectOptions {
   extraCaPem?: string;
   /** Allow TLS 1.0/1.1 and weak ciphers: only used to learn what an old server speaks. */
   legacy?: boolean;
+  /** Also trust the operating system's store (costly to load, so only when the first check needs it). */
+  withSystemStore?: boolean;
 }
 
 /** Wraps a connected TCP socket in TLS. Never rejects on certificate problems: the caller judges. */
@@ -109,7 +124,7 @@ export function tlsHandshake(socket: Socket, options: TlsConnectOptions): Promis
       servername: isIP(options.host) ? undefined : options.host,
       ALPNProtocols: ['http/1.1'],
       rejectUnauthorized: false,
-      secureContext: options.legacy ? undefined : secureContextFor(options.extraCaPem),
+      secureContext: options.legacy ? undefined : secureContextFor(options.extraCaPem, options.withSystemStore),
       ...(options.legacy ? { minVersion: 'TLSv1' as const, ciphers: 'DEFAULT@SECLEVEL=0' } : {}),
     });
     const timer = setTimeout(() => fail(Object.assign(new Error(`The TLS handshake did not finish within ${options.timeoutMs} ms.`), { code: 'ETLSTIMEOUT' })), options.timeoutMs);
@@ -203,6 +218,14 @@ const TRUST_MESSAGES: Partial<Record<FailureCategory, string>> = {
   'tls.nameMismatch': 'The certificate does not cover the host name.',
 };
 
+const SYSTEM_STORE_MAY_HELP = new Set(['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
+
+function authorizationCode(socket: tls.TLSSocket): string | undefined {
+  const e = socket.authorizationError as unknown as NodeJS.ErrnoException | string | null | undefined;
+  if (!e) return undefined;
+  return typeof e === 'string' ? e : String(e.code ?? e.message);
+}
+
 const OLD_PROTOCOL_CODES = new Set([
   'ERR_SSL_UNSUPPORTED_PROTOCOL',
   'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
@@ -215,6 +238,8 @@ const OLD_PROTOCOL_CODES = new Set([
 export interface TlsStepResult {
   step: ProbeStep;
   socket?: tls.TLSSocket;
+  /** The OS store was needed: later connections of this run must use it too. */
+  withSystemStore?: boolean;
   /** True when the run may go on (passed, or a trust problem the user chose to ignore). */
   usable: boolean;
 }
@@ -246,6 +271,21 @@ export async function tlsStep(
     return { step: b.finish('failed', `The TLS handshake failed: ${(error as Error).message}`, { category: 'tls.handshakeFailed' }), usable: false };
   }
 
+  // Not trusted by Node's roots: an internal CA is often in the operating system's store only.
+  // Load that (slow, so only now) and check again on a fresh connection.
+  let withSystem = Boolean(options.withSystemStore);
+  if (!withSystem && !tlsSocket.authorized && SYSTEM_STORE_MAY_HELP.has(authorizationCode(tlsSocket) ?? '') && systemTrustStore().pems.length > 0) {
+    try {
+      const again = await tlsHandshake(await options.reconnect(), { ...options, withSystemStore: true });
+      tlsSocket.destroy();
+      tlsSocket = again;
+      withSystem = true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'RunAbortedError') throw error;
+      // Keep the first session's verdict.
+    }
+  }
+
   const protocol = tlsSocket.getProtocol() ?? 'unknown';
   const cipher = tlsSocket.getCipher();
   const leaf = tlsSocket.getPeerCertificate(true);
@@ -266,28 +306,28 @@ export async function tlsStep(
   }
 
   const problems: Array<{ category: FailureCategory; message: string }> = [];
-  const code = tlsSocket.authorizationError ? String((tlsSocket.authorizationError as NodeJS.ErrnoException).code ?? tlsSocket.authorizationError) : undefined;
+  const code = authorizationCode(tlsSocket);
   if (code) b.evidence.tlsErrorCode = code;
   const trust = tlsSocket.authorized ? undefined : trustCategory(code, cert);
   if (trust) problems.push({ category: trust, message: TRUST_MESSAGES[trust] ?? `The certificate is not trusted (${code}).` });
   const nameError = leaf && leaf.raw ? tls.checkServerIdentity(options.host, leaf) : undefined;
   if (nameError) problems.push({ category: 'tls.nameMismatch', message: `The certificate does not cover ${options.host}: it names ${cert?.subjectAltNames.join(', ') || cert?.subject || 'other hosts'}.` });
-  b.detail('Name matches', nameError ? 'no' : 'yes').detail('Chain trusted', trust ? `no (${code})` : 'yes').detail('Trusted roots', describeTrustStore(options.extraCaPem));
+  b.detail('Name matches', nameError ? 'no' : 'yes').detail('Chain trusted', trust ? `no (${code})` : 'yes').detail('Trusted roots', describeTrustStore(options.extraCaPem, withSystem));
 
   if (problems.length > 0) {
     const summary = problems.map((p) => p.message).join(' ');
     if (options.ignoreTrust) {
       b.evidence.trustIgnored = true;
       b.detail('Trust check', 'ignored at the user\'s request');
-      return { step: b.finish('warning', `${summary} Continuing because certificate trust is ignored for this run; devices will not ignore it.`, { category: problems[0].category }), socket: tlsSocket, usable: true };
+      return { step: b.finish('warning', `${summary} Continuing because certificate trust is ignored for this run; devices will not ignore it.`, { category: problems[0].category }), socket: tlsSocket, usable: true, withSystemStore: withSystem };
     }
     tlsSocket.destroy();
     return { step: b.finish('failed', summary, { category: problems[0].category }), usable: false };
   }
   if (cert && cert.daysToExpiry < EXPIRY_WARNING_DAYS) {
-    return { step: b.finish('warning', `TLS is fine, but the certificate expires in ${cert.daysToExpiry} days.`, { category: 'tls.expiresSoon' }), socket: tlsSocket, usable: true };
+    return { step: b.finish('warning', `TLS is fine, but the certificate expires in ${cert.daysToExpiry} days.`, { category: 'tls.expiresSoon' }), socket: tlsSocket, usable: true, withSystemStore: withSystem };
   }
-  return { step: b.finish('passed', `${protocol} with a trusted certificate for ${options.host}, valid for ${cert?.daysToExpiry ?? '?'} more days.`), socket: tlsSocket, usable: true };
+  return { step: b.finish('passed', `${protocol} with a trusted certificate for ${options.host}, valid for ${cert?.daysToExpiry ?? '?'} more days.`), socket: tlsSocket, usable: true, withSystemStore: withSystem };
 }
 
 /** A second handshake that accepts old protocols, only to name what the server speaks. */

@@ -48,6 +48,17 @@ describe('TLS trust store', function () {
     assert.equal(code, 0);
   });
 
+  it('falls back to the operating system store when Node\'s roots do not verify the chain', async function () {
+    // Node 20 reads the OS bundle file (SSL_CERT_FILE overrides it, as in OpenSSL); newer Node asks
+    // the OS, which this test cannot seed, so it runs where the bundle file is what counts.
+    if ('getCACertificates' in (await import('node:tls'))) this.skip();
+    const { code, tls } = await probe({ SSL_CERT_FILE: lab.caFile });
+    assert.equal(tls.status, 'passed', JSON.stringify(tls.details));
+    assert.equal(code, 0);
+    const roots = tls.details.find((d) => d.label === 'Trusted roots')?.value ?? '';
+    assert.ok(roots.includes(lab.caFile), roots);
+  });
+
   it('names the roots it checked against', () => {
     const line = describeTrustStore('pem');
     assert.match(line, /^Node\.js bundled roots/);
