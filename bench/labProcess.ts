@@ -1,7 +1,8 @@
 // A lab in its own process, for figures where the lab's server work must not share the bench's
 // event loop (a batch is otherwise limited by one thread doing both ends of every handshake).
-// The parent forks this file with the scenario ids; the lab reports its URLs and CA over IPC and
-// stops when the parent disconnects or exits.
+// The parent forks this file with the scenario ids (and optionally a simulated round-trip time,
+// the lab's latencyMs); the lab reports its URLs and CA over IPC (ephemeral ports, so it never
+// collides with another lab on the machine) and stops when the parent disconnects or exits.
 import { fork } from 'node:child_process';
 import { startLab } from '../src/lab/labServer';
 
@@ -11,9 +12,14 @@ export interface LabInChild {
   close(): Promise<void>;
 }
 
-export function startLabInChild(scenarios: string[]): Promise<LabInChild> {
+export interface LabInChildOptions {
+  /** Simulated WAN round trip: the handshake and every answer wait this long (0: plain loopback). */
+  latencyMs?: number;
+}
+
+export function startLabInChild(scenarios: string[], options: LabInChildOptions = {}): Promise<LabInChild> {
   return new Promise((resolve, reject) => {
-    const child = fork(__filename, ['--lab', scenarios.join(',')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(__filename, ['--lab', scenarios.join(','), '--latency', String(options.latencyMs ?? 0)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the lab process exited early (${code})`)));
     child.once('message', (message) => {
@@ -37,7 +43,9 @@ const at = process.argv.indexOf('--lab');
 if (at >= 0 && process.send) {
   void (async () => {
     const ids = process.argv[at + 1].split(',');
-    const lab = await startLab({ scenarios: ids });
+    const latency = process.argv.indexOf('--latency');
+    const latencyMs = latency >= 0 ? Number(process.argv[latency + 1]) : 0;
+    const lab = await startLab({ scenarios: ids, latencyMs });
     process.once('disconnect', () => void lab.close().then(() => process.exit(0)));
     process.send?.({ urls: Object.fromEntries(ids.map((id) => [id, lab.urlFor(id)])), caPem: lab.caPem });
   })();

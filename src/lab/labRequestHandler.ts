@@ -38,6 +38,8 @@ export interface LabRequestContext {
   /** URLs of the other running scenarios (451 points at one). */
   urlFor(id: string): string;
   onRequest?(info: LabRequestInfo): void;
+  /** Holds every answer back this long, as a WAN round trip would (tests and benchmarks); default 0. */
+  latencyMs?: number;
 }
 
 const PASSWORD_CHANGE_URL = 'https://passwordreset.contoso.example/';
@@ -52,20 +54,30 @@ export function createLabRequestHandler(ctx: LabRequestContext): (req: IncomingM
         const path = pathOf(req.url);
         const { auth, challenge } = authenticate(ctx, req);
         const reply = challenge ?? route(ctx, req, path, auth, body);
-        send(req, res, reply);
-        ctx.onRequest?.({
-          scenarioId: ctx.scenario.id,
-          method: req.method ?? '',
-          path,
-          statusCode: reply.status,
-          auth: auth.kind,
-          userName: 'userName' in auth && auth.userName ? auth.userName : undefined,
-          scheme: auth.kind === 'accepted' || auth.kind === 'rejected' ? (auth.scheme ?? 'Basic') : auth.kind === 'unsupported' ? auth.scheme : undefined,
-          windowsLeg: challenge ? 'challenge' : undefined,
-        });
+        const answer = () => {
+          send(req, res, reply);
+          report(ctx, req, path, reply, auth, challenge);
+        };
+        // Decided now (NTLM state lives on the socket), only the first bytes wait.
+        if (ctx.latencyMs && ctx.latencyMs > 0) setTimeout(answer, ctx.latencyMs);
+        else answer();
       })
       .catch(() => res.destroy());
   };
+}
+
+/** Tells the caller's onRequest what was answered (never a password). */
+function report(ctx: LabRequestContext, req: IncomingMessage, path: string, reply: Reply, auth: LabAuthResult, challenge: Reply | undefined): void {
+  ctx.onRequest?.({
+    scenarioId: ctx.scenario.id,
+    method: req.method ?? '',
+    path,
+    statusCode: reply.status,
+    auth: auth.kind,
+    userName: 'userName' in auth && auth.userName ? auth.userName : undefined,
+    scheme: auth.kind === 'accepted' || auth.kind === 'rejected' ? (auth.scheme ?? 'Basic') : auth.kind === 'unsupported' ? auth.scheme : undefined,
+    windowsLeg: challenge ? 'challenge' : undefined,
+  });
 }
 
 /** A machine name for profiles that name none (their challenge still needs one). */

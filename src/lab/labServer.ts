@@ -48,6 +48,12 @@ export interface StartLabOptions {
   scenarios?: string[];
   /** Called after each answered HTTP request (never with a password). */
   onRequest?(info: LabRequestInfo): void;
+  /**
+   * For tests and benchmarks: play a distant server. The TLS handshake starts this many
+   * milliseconds after the connection is accepted, and every HTTP answer leaves this much later,
+   * so each round trip a probe makes costs about this long, as over a WAN. Default 0 (none).
+   */
+  latencyMs?: number;
 }
 
 type AnyServer = net.Server;
@@ -61,6 +67,8 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
   const listenHost = options.host ?? '127.0.0.1';
   if (!isLoopback(listenHost)) throw new Error(`The lab listens on loopback only; "${listenHost}" is not a loopback address.`);
   const basePort = options.port ?? 0;
+  const latencyMs = options.latencyMs ?? 0;
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error(`Invalid lab latency: ${options.latencyMs}`);
   if (!Number.isInteger(basePort) || basePort < 0 || basePort + LAB_SCENARIOS.length > 65535) {
     throw new Error(`Invalid lab base port: ${options.port}`);
   }
@@ -96,6 +104,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
         },
         urlFor,
         onRequest: options.onRequest,
+        latencyMs,
       });
       const listener = await listen(factory, listenHost, wanted);
       listeners.push(listener);
@@ -159,8 +168,24 @@ function serverFactory(scenario: LabScenario, certs: LabCertificates, context: P
     const server = https.createServer({ key: cert.keyPem, cert: cert.certPem, ...tlsOptions }, handler);
     // A refused handshake (expired certificate, TLS 1.0 only…) is the scenario working, not an error.
     server.on('tlsClientError', () => undefined);
-    return server;
+    const latencyMs = context.latencyMs ?? 0;
+    return latencyMs > 0 ? delayedHandshakeFront(server, latencyMs) : server;
   };
+}
+
+/**
+ * A plain TCP listener that accepts connections paused (so not one byte of the client's hello is
+ * read) and hands each one to the HTTPS server `latencyMs` later: the handshake's answer arrives
+ * one simulated round trip late. The HTTPS server itself never listens.
+ */
+function delayedHandshakeFront(server: https.Server, latencyMs: number): net.Server {
+  return net.createServer({ pauseOnConnect: true }, (socket) => {
+    socket.on('error', () => undefined);
+    const timer = setTimeout(() => {
+      if (!socket.destroyed) server.emit('connection', socket);
+    }, latencyMs);
+    socket.once('close', () => clearTimeout(timer));
+  });
 }
 
 async function listen(factory: () => AnyServer, host: string, port: number): Promise<Listener> {
