@@ -199,3 +199,19 @@ function resetConnection(socket: Socket): void {
 
 export { EAS_PATH };
 export type { HostileServer, RecordedRequest };
+
+/**
+ * For a mocha suite: a `start` that tracks every hostile server it opens, and closes them all
+ * after each test (call inside `describe`).
+ */
+export function useHostileServers(): (...args: Parameters<typeof startHostileServer>) => Promise<HostileServer> {
+  const servers: HostileServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (...args) => {
+    const s = await startHostileServer(...args);
+    servers.push(s);
+    return s;
+  };
+}

@@ -2,22 +2,14 @@
 // host name or at a non-web scheme; 3xx redirects (reported, never followed); certificates a
 // device would refuse. Each server records what it received, so the tests prove what was NOT sent.
 import assert from 'node:assert/strict';
-import { startHostileServer, type HostileServer } from '../hostile/hostileServers';
+import { type HostileServer, useHostileServers } from '../hostile/hostileServers';
 import { assertEndedWith, probeHostile } from '../hostile/probeHarness';
 
 const CREDENTIALS = { userName: 'user@contoso.com', password: 'Redirect-Secret-1' };
 
 describe('hostile servers: redirects and untrusted certificates never carry the password away', function () {
   this.timeout(10_000);
-  const servers: HostileServer[] = [];
-  const start = async (...args: Parameters<typeof startHostileServer>) => {
-    const s = await startHostileServer(...args);
-    servers.push(s);
-    return s;
-  };
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const start = useHostileServers();
   const withCredentials = (s: HostileServer) => s.requests.filter((r) => r.authorization !== undefined);
 
   it('451 pointing at itself (A→A) ends in http.redirectLoop after one request with credentials', async () => {

@@ -3,21 +3,13 @@
 // status lines and connections cut mid-headers. Each must end in a precise failed or warning
 // step inside the configured limits, never a hang, a crash or unbounded memory.
 import assert from 'node:assert/strict';
-import { startHostileServer, type HostileServer } from '../hostile/hostileServers';
+import { useHostileServers } from '../hostile/hostileServers';
 import { assertEndedWith, flatSteps, HOSTILE_TIMEOUTS, probeHostile } from '../hostile/probeHarness';
 import type { ProbeRun } from '../../src/probe/runModel';
 
 describe('hostile servers: transport and HTTP framing', function () {
   this.timeout(10_000);
-  const servers: HostileServer[] = [];
-  const start = async (...args: Parameters<typeof startHostileServer>) => {
-    const s = await startHostileServer(...args);
-    servers.push(s);
-    return s;
-  };
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const start = useHostileServers();
 
   /** No step may end because the overall deadline fired: each protection has its own, shorter limit. */
   const assertNotOverall = (run: ProbeRun) => {
