@@ -63,7 +63,6 @@ export async function crossCheckStep(b: StepBuilder, connection: ProbeHttpConnec
             : `No verdict: HTTP ${result.statusCode}.`,
       server ? [{ label: server.source, value: `${server.build} (${server.productName})` }] : [],
     ));
-    b.detail(name, result.statusCode ? `HTTP ${result.statusCode}` : result.error?.code ?? 'no answer');
   }
   b.evidence.crossCheck = results;
   const ok = results.filter((r) => r.accepted);
