@@ -63,8 +63,7 @@ function updateReadmeScreenshots(readmeShots, { failed, skipped }) {
 }
 
 /** A lab for the "Run Connectivity Test" stage, in this process (the extension host reaches it over loopback). */
-async function startLabIfReal(engine) {
-  if (readFileSync(join(repoRoot, 'src/lab/labServer.ts'), 'utf8').startsWith('// PLACEHOLDER')) return undefined;
+async function startLabForTypedRun(engine) {
   const requests = [];
   const lab = await engine.startLab({ scenarios: [LAB_SCENARIO], onRequest: (info) => requests.push(info) });
   onCleanup(() => lab.close());
@@ -85,9 +84,9 @@ async function main() {
   const userDataDir = join(baseDir, 'user');
   const extensionsDir = join(baseDir, 'exts');
   const engine = require(join(repoRoot, 'dist/engine.js'));
-  const lab = await startLabIfReal(engine);
+  const lab = await startLabForTypedRun(engine);
   const scenario = lab && engine.LAB_SCENARIOS.find((s) => s.id === LAB_SCENARIO);
-  log(lab ? `e2e lab: ${LAB_SCENARIO} at ${lab.urlFor(LAB_SCENARIO)}` : 'e2e lab: the lab is still a placeholder');
+  log(`e2e lab: ${LAB_SCENARIO} at ${lab.urlFor(LAB_SCENARIO)}`);
   // VS Code's default light and dark themes (the palette toggle switches between them).
   writeUserSettings(userDataDir);
   if (lab) {
