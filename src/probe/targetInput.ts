@@ -117,7 +117,13 @@ export function normalizeTarget(rawInput: string, options: { allowHttp?: boolean
 
   const displayHost = host.includes('xn--') ? domainToUnicode(host) : undefined;
   if (displayHost && displayHost !== host) {
-    findings.push({ severity: 'info', category: 'input.invalidHost', message: `International host name shown as ${host} (punycode of "${displayHost}"). Check it is the server you mean: look-alike letters are a known trick.` });
+    // Latin mixed with Cyrillic or Greek in one label is the classic look-alike ("exаmple" with a Cyrillic а).
+    const mixed = displayHost.split('.').some((label) => /[a-z]/i.test(label) && /[\u0370-\u03ff\u0400-\u04ff]/.test(label));
+    findings.push(
+      mixed
+        ? { severity: 'warning', category: 'input.invalidHost', message: `The host name mixes Latin with Cyrillic or Greek letters: "${displayHost}" is really ${host}. Such look-alike names are a known trick; check it is the server you mean.` }
+        : { severity: 'info', category: 'input.invalidHost', message: `International host name shown as ${host} (punycode of "${displayHost}"). Check it is the server you mean.` },
+    );
   }
 
   const path = url.pathname.replace(/\/+$/, '');

@@ -140,7 +140,8 @@ describe('bad input: malformed server addresses and user names', function () {
     assert.match(run.target.host, /^xn--[a-z0-9-]+\.com$/);
     assert.match(run.target.url, /^https:\/\/xn--/);
     const input = run.steps.find((s) => s.id === 'input')!;
-    assert.ok(input.children.some((c) => /look-alike/.test(c.summary)), 'no look-alike warning');
+    assert.ok(input.children.some((c) => /look-alike/.test(c.summary) && c.status === 'warning'), 'no look-alike warning');
+    assert.equal(input.status, 'warning');
     const cli = await runCli(['probe', target, '--connect-to', '127.0.0.1', '--timeout', '2000', '--proxy', '']);
     assert.match(cli.stdout, /xn--/);
     assertNoStackTrace(cli.stdout + cli.stderr);

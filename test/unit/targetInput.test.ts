@@ -92,6 +92,8 @@ describe('normalizeTarget', () => {
       assert.equal(t.url, 'https://xn--exmple-4nf.com/Microsoft-Server-ActiveSync');
       assert.equal(t.displayHost, 'ex\u0430mple.com');
       assert.ok(t.findings.some((f) => f.message.includes('xn--exmple-4nf.com')));
+      // Latin and Cyrillic in one label: a look-alike, so it warns rather than merely informs.
+      assert.equal(t.findings.find((f) => f.category === 'input.invalidHost')?.severity, 'warning');
     });
 
     it('a plain ASCII name has no display form', () => {
@@ -102,6 +104,8 @@ describe('normalizeTarget', () => {
       const t = normalizeTarget('https://b\u00fccher.example/');
       assert.equal(t.host, 'xn--bcher-kva.example');
       assert.equal(t.displayHost, 'b\u00fccher.example');
+      // One script (Latin with an umlaut) is an ordinary international name: information only.
+      assert.equal(t.findings.find((f) => f.category === 'input.invalidHost')?.severity, 'info');
     });
   });
 
