@@ -2,11 +2,10 @@
 // bounded number at a time. A small worker pool pulls the next target when one finishes, so a
 // slow or silent server holds one slot, never the queue. Each run is independent: one failing
 // (or, for a bug of ours, throwing) never stops the others, and one cancel stops them all.
-import { randomUUID } from 'node:crypto';
-import { ENGINE_VERSION } from '../common/engineVersion';
 import { runProbe } from './probe';
-import { DEFAULT_TIMEOUTS, type ProbeOptions } from './probeOptions';
-import { RUN_SCHEMA_VERSION, type ProbeRun } from './runModel';
+import type { ProbeOptions } from './probeOptions';
+import type { ProbeRun } from './runModel';
+import { newRunShell } from './runShell';
 import { skippedStep } from './stepBuilder';
 import { normalizeTarget } from './targetInput';
 
@@ -109,27 +108,12 @@ export async function runBatch(targets: readonly BatchTarget[], options: BatchOp
  * turns everything a server or a user can do into a step).
  */
 function runWithoutProbe(item: BatchTarget, shared: SharedProbeOptions, category: 'run.cancelled' | 'internal', message: string): ProbeRun {
-  const now = new Date().toISOString();
+  const now = new Date();
   const target = normalizeTarget(item.target, { allowHttp: shared.allowHttp });
+  const run = newRunShell({ ...shared, target: item.target, userName: item.userName }, target, now);
   const input = skippedStep('input', 'Check the server address and user name', message);
-  return {
-    schemaVersion: RUN_SCHEMA_VERSION,
-    id: randomUUID(),
-    engineVersion: ENGINE_VERSION,
-    target: { input: target.safeInput, url: target.url, host: target.host, port: target.port },
-    userName: item.userName || undefined,
-    settings: {
-      auth: shared.auth ?? 'basic',
-      crossCheck: shared.crossCheck ?? true,
-      ignoreTrust: shared.ignoreTrust ?? false,
-      allowHttp: shared.allowHttp ?? false,
-      timeoutMs: shared.timeouts?.overallMs ?? DEFAULT_TIMEOUTS.overallMs,
-    },
-    labScenario: shared.labScenario,
-    startedAt: now,
-    finishedAt: now,
-    durationMs: 0,
-    outcome: category === 'run.cancelled' ? 'cancelled' : 'failed',
-    steps: [{ ...input, status: 'failed', failure: { category, message } }],
-  };
+  run.finishedAt = run.startedAt;
+  run.outcome = category === 'run.cancelled' ? 'cancelled' : 'failed';
+  run.steps = [{ ...input, status: 'failed', failure: { category, message } }];
+  return run;
 }

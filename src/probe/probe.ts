@@ -2,12 +2,10 @@
 // credentials → credential cross-check, each step timed and judged, producing one ProbeRun.
 // It never throws for anything a server or a user can do: every problem becomes a failed or
 // warning step, and a cancel or the overall deadline ends the run within milliseconds.
-import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import * as tls from 'node:tls';
-import { ENGINE_VERSION } from '../common/engineVersion';
 import { RunAbortedError, withAbort } from './abortable';
 import { crossCheckStep } from './crossCheckStep';
 import { resolveStep } from './dnsStep';
@@ -17,7 +15,8 @@ import { windowsAuthHandshake } from './ntlm/windowsAuthHandshake';
 import { judgeAnonymous, judgeAuthenticated } from './optionsSteps';
 import { DEFAULT_TIMEOUTS, type ProbeOptions } from './probeOptions';
 import { openTunnel, parseProxy, proxyFor, type ProxyEndpoint } from './proxyTunnel';
-import { RUN_SCHEMA_VERSION, runOutcome, type ProbeRun, type ProbeStep, type StepId } from './runModel';
+import { runOutcome, type ProbeRun, type ProbeStep, type StepId } from './runModel';
+import { newRunShell } from './runShell';
 import { childStep, skippedStep, StepBuilder } from './stepBuilder';
 import { connectOnce, tcpStep } from './tcpStep';
 import { abbreviate, judgeUserName, normalizeTarget, userNameForm, type InputFinding } from './targetInput';
@@ -36,16 +35,6 @@ const ORDER: StepId[] = ['input', 'dns', 'tcp', 'tls', 'optionsAnonymous', 'opti
 
 export function basicAuthorization(userName: string, password: string): string {
   return `Basic ${Buffer.from(`${userName}:${password}`, 'utf8').toString('base64')}`;
-}
-
-function safeProxyLabel(proxy: string | undefined): string | undefined {
-  if (!proxy) return undefined;
-  try {
-    const u = new URL(proxy.includes('://') ? proxy : `http://${proxy}`);
-    return `${u.protocol}//${u.host}`;
-  } catch {
-    return '(invalid proxy setting)';
-  }
 }
 
 export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
@@ -85,28 +74,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
   const auth = options.auth ?? 'basic';
   const crossCheckEnabled = options.crossCheck ?? true;
   const env = options.env ?? process.env;
-  const run: ProbeRun = {
-    schemaVersion: RUN_SCHEMA_VERSION,
-    id: randomUUID(),
-    engineVersion: ENGINE_VERSION,
-    target: { input: target.safeInput, url: target.url, host: target.host, port: target.port },
-    userName: options.userName || undefined,
-    settings: {
-      auth,
-      domain: options.domain?.trim() || undefined,
-      crossCheck: crossCheckEnabled,
-      ignoreTrust: options.ignoreTrust ?? false,
-      allowHttp: options.allowHttp ?? false,
-      timeoutMs: timeouts.overallMs,
-      proxy: safeProxyLabel(options.proxy ?? (target.ok ? proxyFor(target.host, target.port, undefined, env) : undefined)),
-    },
-    labScenario: options.labScenario,
-    startedAt: startedAt.toISOString(),
-    finishedAt: '',
-    durationMs: 0,
-    outcome: 'failed',
-    steps,
-  };
+  const run = newRunShell(options, target, startedAt);
+  run.steps = steps;
 
   let connection: ProbeHttpConnection | undefined;
   const extraSockets: Socket[] = [];

@@ -129,6 +129,7 @@ describe('batch probing', function () {
     const result = await runBatch(silent, {
       concurrency: 2,
       extraCaPem: lab.caPem,
+      domain: 'CONTOSO',
       // Far beyond mocha's timeout: only the cancel can end these runs in time.
       timeouts: { overallMs: 120_000, tlsMs: 120_000 },
       signal: controller.signal,
@@ -148,6 +149,8 @@ describe('batch probing', function () {
       assert.equal(run.target.url, lab.urlFor('silent'));
       assert.equal(run.steps[0].failure?.category, 'run.cancelled');
     }
+    // Probed or not, every run records the settings the same way.
+    for (const run of result.runs) assert.equal(run.settings.domain, 'CONTOSO');
   });
 
   it('cancel ends the runs in flight as cancelled, not as failed', async () => {
