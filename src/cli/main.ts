@@ -12,13 +12,15 @@ const USAGE = `activesync-doctor ${ENGINE_VERSION}: Exchange ActiveSync connecti
 Commands:
   probe <url|host> [options]   run the connectivity test (see: activesync-doctor probe --help)
   batch <file> [options]       test every server listed in a file, a few at a time
+  diff <earlier> <later>       compare two runs saved as JSON: what changed, and a verdict
   lab [--port N] [--list]      run the built-in lab of Exchange-like servers
   demo                         probe two lab scenarios and explain them (what npm start runs)
 
 Examples:
   activesync-doctor probe mail.contoso.com --user user@contoso.com
   echo "$PASSWORD" | activesync-doctor probe mail.contoso.com --user 'CONTOSO\\jdoe' --password-stdin --json
-  activesync-doctor probe --lab coexistence-2003-basic-only`;
+  activesync-doctor probe --lab coexistence-2003-basic-only
+  activesync-doctor diff before.json after.json`;
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -44,6 +46,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         if (wantsHelp) return void io.stdout.write(`${BATCH_USAGE}\n`), 0;
         return await batchCommand(rest, io);
       }
+      case 'diff': {
+        const { DIFF_USAGE, diffCommand } = await import('./diffCommand');
+        if (wantsHelp) return void io.stdout.write(`${DIFF_USAGE}\n`), 0;
+        return await diffCommand(rest, io);
+      }
       case 'lab': {
         const { LAB_USAGE, labCommand } = await import('./labCommand');
         if (wantsHelp) return void io.stdout.write(`${LAB_USAGE}\n`), 0;
@@ -54,7 +61,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await demoCommand(io);
       }
       default:
-        throw new UsageError(`Unknown command "${command.slice(0, 40)}". Commands: probe, batch, lab, demo (--help for more).`);
+        throw new UsageError(`Unknown command "${command.slice(0, 40)}". Commands: probe, batch, diff, lab, demo (--help for more).`);
     }
   } catch (error) {
     if (error instanceof UsageError) {

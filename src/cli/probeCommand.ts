@@ -2,7 +2,7 @@
 // and diagnosis), as JSON (the run and its diagnosis) or as Markdown (a change-ticket report).
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { stripControlCharacters, terminalSafe } from '../common/textSafety';
+import { stripControlCharacters, terminalInertJson, terminalSafe } from '../common/textSafety';
 import { diagnose } from '../diagnosis/diagnose';
 import type { MailboxServerHint } from '../diagnosis/diagnosisModel';
 import { renderRunMarkdown } from '../diagnosis/markdownReport';
@@ -156,15 +156,6 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   } finally {
     await lab?.close();
   }
-}
-
-/**
- * JSON.stringify escapes C0 controls but leaves DEL, C1 controls (CSI 0x9b…) and bidi overrides
- * raw; a terminal may act on them when the JSON is printed rather than piped. They can only occur
- * inside strings, so escaping them as \uXXXX keeps the same JSON value.
- */
-export function terminalInertJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function printRun(run: ProbeRun, flags: Map<string, string[]>, io: CliIo): void {

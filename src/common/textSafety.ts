@@ -31,3 +31,12 @@ export function stripControlCharacters(text: string): string {
 export function terminalSafe(text: string): string {
   return stripControlCharacters(text).replace(/[\r\n\t]+/g, ' ');
 }
+
+/**
+ * JSON.stringify escapes C0 controls but leaves DEL, C1 controls (CSI 0x9b…) and bidi overrides
+ * raw; a terminal may act on them when the JSON is printed rather than piped. They can only occur
+ * inside strings, so escaping them as \uXXXX keeps the same JSON value.
+ */
+export function terminalInertJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

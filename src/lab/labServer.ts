@@ -42,6 +42,11 @@ export interface RunningLab {
 export interface StartLabOptions {
   /** Base port: scenario number i of LAB_SCENARIOS listens on port + i. 0 or undefined: ephemeral ports. */
   port?: number;
+  /**
+   * Exact ports for some scenarios, overriding `port`. A test stages "the same server after a
+   * change" by starting the changed scenario on the port the earlier one used.
+   */
+  ports?: Record<string, number>;
   /** Loopback address to listen on (default 127.0.0.1); the lab refuses anything else. */
   host?: string;
   /** Subset of scenario ids. Scenarios another one points at (451's redirect target) are added. */
@@ -96,7 +101,9 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
   const stopAll = () => Promise.all(listeners.map(stopListener)).then(() => undefined);
   try {
     for (const scenario of playable) {
-      const wanted = basePort === 0 ? 0 : basePort + LAB_SCENARIOS.indexOf(scenario);
+      const exact = options.ports?.[scenario.id];
+      if (exact !== undefined && (!Number.isInteger(exact) || exact < 1 || exact > 65535)) throw new Error(`Invalid lab port for ${scenario.id}: ${exact}`);
+      const wanted = exact ?? (basePort === 0 ? 0 : basePort + LAB_SCENARIOS.indexOf(scenario));
       const factory = serverFactory(scenario, certs, {
         scenario,
         get selfUrl() {

@@ -316,6 +316,22 @@ export const LAB_SCENARIOS: readonly LabScenario[] = [
     accounts: 'onPremises',
     eas: { kind: 'healthy' },
   },
+  // Appended, so the fixed-port numbering above stays. Modelled, not captured: the same 2010 SP3
+  // front end as coexistence-2003-basic-only after Integrated Windows authentication was ticked on
+  // the 2003 back end's ActiveSync directory (the ESM checklist), so the Client Access server can
+  // hand the request over with Kerberos and the right password gets 200 with the MS-AS headers.
+  {
+    id: 'coexistence-2003-iwa-enabled',
+    title: 'Exchange 2010 in front of an Exchange 2003 mailbox, after the fix',
+    description: 'The coexistence server after Integrated Windows authentication was enabled on the 2003 back end with Exchange System Manager: the 2010 Client Access server now hands the request over and the authenticated OPTIONS gets 200.',
+    credentials: { userName: LAB_DOWN_LEVEL, password: LAB_PASSWORD },
+    expected: PASSED,
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchange2010sp3',
+    accounts: 'onPremises',
+    eas: { kind: 'healthy' },
+  },
 ];
 
 export function findScenario(id: string): LabScenario | undefined {

@@ -1,0 +1,75 @@
+// `activesync-doctor diff A.json B.json`: what changed between two runs, each exported with
+// `probe --json` or from the History's JSON export. The earlier run (by start time) is the
+// "before". Exit 0 when the later run is no worse, 1 when a step regressed, 2 for bad input.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { stripControlCharacters, terminalInertJson } from '../common/textSafety';
+import { compareRuns } from '../compare/compareRuns';
+import { renderComparisonMarkdown } from '../compare/comparisonMarkdown';
+import { runFromDocument } from '../compare/runDocument';
+import type { ProbeRun } from '../probe/runModel';
+import { has, parseArgs, UsageError } from './cliArgs';
+import type { CliIo } from './cliIo';
+import { renderComparisonText } from './diffReport';
+import { styleFor } from './terminalStyle';
+
+/** A stored run is tens of KB (body snippets are capped); anything this big is not one. */
+export const MAX_RUN_FILE_BYTES = 8 * 1024 * 1024;
+
+export const DIFF_USAGE = `Usage: activesync-doctor diff <earlier.json> <later.json> [--json | --markdown]
+
+Compares two runs of the connectivity test: steps whose status changed, evidence that changed
+(certificate, offered authentication, server identity and build, protocol versions and commands,
+HTTP status), timings beyond noise, and what stayed the same, with a one-line verdict.
+Each file is a run exported with "probe --json" or from the History's JSON export.
+The runs are compared oldest first, whatever the order given.
+
+Exit codes: 0 the later run is no worse, 1 a step regressed, 2 usage or unreadable input.`;
+
+export async function diffCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, { json: {}, markdown: {} });
+  if (args.positionals.length !== 2) throw new UsageError('Give two run files: activesync-doctor diff earlier.json later.json');
+  if (has(args, 'json') && has(args, 'markdown')) throw new UsageError('Choose --json or --markdown, not both.');
+  const [first, second] = args.positionals.map(readRunFile);
+  // Oldest first: "before" and "after" follow the clock, not the argument order.
+  const swapped = Date.parse(second.startedAt) < Date.parse(first.startedAt);
+  const comparison = swapped ? compareRuns(second, first) : compareRuns(first, second);
+  if (has(args, 'json')) io.stdout.write(`${terminalInertJson(comparison)}\n`);
+  else if (has(args, 'markdown')) io.stdout.write(stripControlCharacters(renderComparisonMarkdown(comparison)));
+  else io.stdout.write(renderComparisonText(comparison, styleFor(io.stdout, io.env), Math.min(io.stdout.columns ?? 100, 120)));
+  return comparison.regressed ? 1 : 0;
+}
+
+function readRunFile(path: string): ProbeRun {
+  const shown = path.slice(0, 200);
+  let text: string;
+  try {
+    text = readBounded(path, MAX_RUN_FILE_BYTES);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`Cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new UsageError(`${shown} is not JSON (${(error as Error).message.slice(0, 120)}). Export a run with "probe --json" or from the History.`);
+  }
+  const run = runFromDocument(value);
+  if (typeof run === 'string') throw new UsageError(`${shown} is not a run to compare: ${run}.`);
+  return run;
+}
+
+/** Reads at most maxBytes; a larger file (or a device that never ends) is refused, not loaded. */
+function readBounded(path: string, maxBytes: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    if (!fstatSync(fd).isFile()) throw new UsageError(`${path.slice(0, 200)} is not a file.`);
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length <= maxBytes; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > maxBytes) throw new UsageError(`${path.slice(0, 200)} is larger than ${maxBytes / 1024 / 1024} MB; that is not one run.`);
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}

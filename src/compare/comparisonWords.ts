@@ -1,0 +1,39 @@
+// Words the comparison's renderers share (CLI text, Markdown, the VS Code view), so the three say
+// the same thing the same way.
+import type { StatusChange, StepComparison, StepSide } from './runComparison';
+import { TIMING_NOISE } from './compareRuns';
+
+export const STATUS_CHANGE_WORDS: Record<StatusChange, string> = {
+  same: '',
+  improved: 'better',
+  regressed: 'worse',
+  nowTested: 'now tested',
+  noLongerTested: 'no longer tested',
+};
+
+/** A step's result for a table cell: status plus the HTTP status or failure category behind it. */
+export function sideText(side: StepSide | undefined): string {
+  if (!side) return 'not in this run';
+  const why = side.httpStatus !== undefined ? String(side.httpStatus) : side.failureCategory;
+  return why ? `${side.status} (${why})` : side.status;
+}
+
+export function stepTitle(step: StepComparison): string {
+  return (step.after ?? step.before)?.title ?? step.id;
+}
+
+export const NOISE_RULE = `a change of at least ${TIMING_NOISE.minDifferenceMs} ms and ${TIMING_NOISE.minRatio}×`;
+
+/** Steps with the same status and no changed evidence: what stayed the same, by title. */
+export function unchangedSteps(steps: readonly StepComparison[]): StepComparison[] {
+  return steps.filter((s) => s.before && s.after && s.statusChange === 'same' && s.before.status === s.after.status && s.changedFacts.length === 0 && !s.timing?.beyondNoise);
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+/** Both runs tested the step (neither skipped nor absent): only then is a fact's absence a change. */
+export function testedBoth(s: StepComparison): boolean {
+  return Boolean(s.before && s.after && s.before.status !== 'skipped' && s.after.status !== 'skipped');
+}
