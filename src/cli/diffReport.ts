@@ -3,7 +3,7 @@
 // Everything that came from a server or a file goes through terminalSafe.
 import { terminalSafe } from '../common/textSafety';
 import type { RunComparison, RunSideSummary, StepSide } from '../compare/runComparison';
-import { formatMs, NOISE_RULE, sideText, STATUS_CHANGE_WORDS, stepTitle, testedBoth, unchangedSteps } from '../compare/comparisonWords';
+import { formatMs, noiseRule, sideText, STATUS_CHANGE_WORDS, stepTitle, testedBoth, unchangedSteps } from '../compare/comparisonWords';
 import { markFor, type Style } from './terminalStyle';
 
 export function renderComparisonText(c: RunComparison, style: Style, width: number): string {
@@ -43,7 +43,7 @@ export function renderComparisonText(c: RunComparison, style: Style, width: numb
   }
 
   const slow = c.steps.filter((s) => s.timing?.beyondNoise);
-  out.push('', `${style.bold('Timings')} ${style.dim(`(beyond noise: ${NOISE_RULE})`)}`);
+  out.push('', `${style.bold('Timings')} ${style.dim(`(beyond noise: ${noiseRule(c)})`)}`);
   if (slow.length === 0) out.push(`  no change beyond noise (whole run ${formatMs(c.before.durationMs)} → ${formatMs(c.after.durationMs)})`);
   for (const s of slow) out.push(`  ${t(stepTitle(s))}: ${formatMs(s.timing?.beforeMs ?? 0)} → ${formatMs(s.timing?.afterMs ?? 0)}`);
 

@@ -1,6 +1,7 @@
 // The CLI's human output: the step tree with ✓ ✗ ! – marks and milliseconds, the details of
 // steps that need attention, then the diagnosis. Every string that came from a server or the
 // user goes through terminalSafe, so no escape sequence reaches the admin's terminal.
+import { formatMs } from '../common/durationText';
 import { terminalSafe } from '../common/textSafety';
 import type { Diagnosis } from '../diagnosis/diagnosisModel';
 import { renderDiagnosisText } from '../diagnosis/diagnosisText';
@@ -12,10 +13,6 @@ export interface ReportOptions {
   width: number;
   /** Show details of every step, not only of failed and warning ones. */
   verbose: boolean;
-}
-
-function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
 function stepLines(step: ProbeStep, depth: number, o: ReportOptions, out: string[]): void {

@@ -2,17 +2,11 @@
 // status, HTTP status, evidence and timing. Nothing here knows a step by name, so steps added to
 // the probe later are compared like the rest.
 import type { ProbeRun, ProbeStep, StepStatus } from '../probe/runModel';
-import type { FactChange, RunComparison, RunSideSummary, StatusChange, StepComparison, StepSide, TickBetweenRuns, TimingChange } from './runComparison';
+import { TIMING_NOISE, type FactChange, type RunComparison, type RunSideSummary, type StatusChange, type StepComparison, type StepSide, type TickBetweenRuns, type TimingChange } from './runComparison';
 import { comparisonVerdict } from './comparisonVerdict';
 import { factsByKey, shownValue } from './stepFacts';
 
-/**
- * When a timing difference means something. Run-to-run jitter of a DNS lookup, a TCP connect or
- * an HTTP round trip is tens of milliseconds on a LAN and more over the internet, so a change
- * counts only when it is at least 250 ms AND the slower time is at least 1.5 times the faster one
- * (the ratio keeps a 20 s timeout that varies by 300 ms from being reported).
- */
-export const TIMING_NOISE = { minDifferenceMs: 250, minRatio: 1.5 } as const;
+export { TIMING_NOISE };
 
 const RANK: Partial<Record<StepStatus, number>> = { passed: 0, warning: 1, failed: 2 };
 
@@ -32,6 +26,7 @@ export function compareRuns(before: ProbeRun, after: ProbeRun, options: CompareO
     steps,
     regressed: topLevel.some((s) => s.statusChange === 'regressed'),
     improved: topLevel.some((s) => s.statusChange === 'improved'),
+    timingNoise: { ...TIMING_NOISE },
     verdict: '',
   };
   if (options.ticks) {

@@ -2,7 +2,7 @@
 // report's (escapeMarkdown), so nothing a server sent can become a link, image or HTML.
 import { escapeMarkdown } from '../common/textSafety';
 import type { RunComparison, RunSideSummary, StepComparison } from './runComparison';
-import { formatMs, NOISE_RULE, sideText, STATUS_CHANGE_WORDS, stepTitle, testedBoth, unchangedSteps } from './comparisonWords';
+import { formatMs, noiseRule, sideText, STATUS_CHANGE_WORDS, stepTitle, testedBoth, unchangedSteps } from './comparisonWords';
 
 const md = (text: unknown): string => escapeMarkdown(String(text ?? ''));
 const MARK: Record<string, string> = { passed: '✅', failed: '❌', warning: '⚠️', skipped: '⏭️' };
@@ -38,7 +38,7 @@ export function renderComparisonMarkdown(c: RunComparison): string {
     out.push('');
   }
   const slow = c.steps.filter((s) => s.timing?.beyondNoise);
-  out.push('', `## Timings beyond noise (${NOISE_RULE})`, '');
+  out.push('', `## Timings beyond noise (${noiseRule(c)})`, '');
   if (slow.length === 0) out.push('None.');
   for (const s of slow) out.push(`- ${md(stepTitle(s))}: ${formatMs(s.timing?.beforeMs ?? 0)} → ${formatMs(s.timing?.afterMs ?? 0)}`);
   if (c.testChanges.length) {

@@ -1,7 +1,7 @@
 // Words the comparison's renderers share (CLI text, Markdown, the VS Code view), so the three say
 // the same thing the same way.
-import type { StatusChange, StepComparison, StepSide } from './runComparison';
-import { TIMING_NOISE } from './compareRuns';
+export { formatMs } from '../common/durationText';
+import type { RunComparison, StatusChange, StepComparison, StepSide } from './runComparison';
 
 export const STATUS_CHANGE_WORDS: Record<StatusChange, string> = {
   same: '',
@@ -22,15 +22,17 @@ export function stepTitle(step: StepComparison): string {
   return (step.after ?? step.before)?.title ?? step.id;
 }
 
-export const NOISE_RULE = `a change of at least ${TIMING_NOISE.minDifferenceMs} ms and ${TIMING_NOISE.minRatio}×`;
+/** The comparison's own noise floor in words, e.g. "a change of at least 250 ms and 1.5×". */
+export function noiseRule(c: Pick<RunComparison, 'timingNoise'>): string {
+  return `a change of at least ${c.timingNoise.minDifferenceMs} ms and ${c.timingNoise.minRatio}×`;
+}
+
+/** Status changes in words for the view, capitalised. */
+export const STATUS_CHANGE_LABELS: Record<StatusChange, string> = { same: '', improved: 'Better', regressed: 'Worse', nowTested: 'Now tested', noLongerTested: 'No longer tested' };
 
 /** Steps with the same status and no changed evidence: what stayed the same, by title. */
 export function unchangedSteps(steps: readonly StepComparison[]): StepComparison[] {
   return steps.filter((s) => s.before && s.after && s.statusChange === 'same' && s.before.status === s.after.status && s.changedFacts.length === 0 && !s.timing?.beyondNoise);
-}
-
-export function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
 /** Both runs tested the step (neither skipped nor absent): only then is a fact's absence a change. */

@@ -49,10 +49,18 @@ export interface StepSide {
   httpStatus?: number;
 }
 
+/**
+ * When a timing difference means something. Run-to-run jitter of a DNS lookup, a TCP connect or
+ * an HTTP round trip is tens of milliseconds on a LAN and more over the internet, so a change
+ * counts only when it is at least 250 ms AND the slower time is at least 1.5 times the faster one
+ * (the ratio keeps a 20 s timeout that varies by 300 ms from being reported).
+ */
+export const TIMING_NOISE = { minDifferenceMs: 250, minRatio: 1.5 } as const;
+
 export interface TimingChange {
   beforeMs: number;
   afterMs: number;
-  /** True when the difference is beyond TIMING_NOISE (see compareRuns.ts). */
+  /** True when the difference is beyond TIMING_NOISE. */
   beyondNoise: boolean;
 }
 
@@ -107,6 +115,8 @@ export interface RunComparison {
   improved: boolean;
   /** Ticks done between the two runs, when the caller knows them (VS Code does; exported files don't). */
   ticksBetween?: TickBetweenRuns[];
+  /** The noise floor the timings were judged by (TIMING_NOISE), so every reader can state it. */
+  timingNoise: { minDifferenceMs: number; minRatio: number };
   /** One line saying what changed, built only from the facts above. */
   verdict: string;
 }

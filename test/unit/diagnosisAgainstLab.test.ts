@@ -25,6 +25,8 @@ const EXPECTED: Record<string, Expectation> = {
   'exchange2019-healthy': {},
   'zpush-healthy': {},
   'coexistence-2003-basic-only': { top: 'auth.coexistence2003IwaMissing', confidence: 'high', evidence: /accepted the same credentials/, checklist: 'esm-2003-iwa' },
+  // The same front end after the fix: nothing left to diagnose.
+  'coexistence-2003-iwa-enabled': {},
   'office365-needs-upn': { top: 'auth.upnRequired', confidence: 'high', evidence: /prod\.outlook\.com|^15\.20/, checklist: 'upn-sign-in' },
   'exchange-online-bearer-only': { top: 'auth.exchangeOnlineModernAuth', confidence: 'high', evidence: /^Bearer/, checklist: 'exo-modern-auth' },
   'wrong-password': { top: 'auth.wrongCredentials', confidence: 'high', evidence: /refused the same credentials/, checklist: 'credentials' },

@@ -14,6 +14,7 @@ const STABLE_IDS = [
   'exchange2019-healthy',
   'zpush-healthy',
   'coexistence-2003-basic-only',
+  'coexistence-2003-iwa-enabled',
   'office365-needs-upn',
   'exchange-online-bearer-only',
   'wrong-password',
