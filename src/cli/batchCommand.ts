@@ -1,7 +1,9 @@
 // `activesync-doctor batch <file>`: the connectivity test against every server (and user) listed
 // in a file, a few at a time, printed as one table plus one line per target, or as JSON. The one
 // password comes from ACTIVESYNC_PASSWORD, standard input or a prompt, never from an argument.
-import { readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { terminalSafe } from '../common/textSafety';
 import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY, runBatch, type BatchResult, type BatchTarget } from '../probe/batch';
@@ -9,6 +11,7 @@ import { parseBatchTargets } from '../probe/batchTargets';
 import { findStep, firstFailedStep, type AuthMethod, type ProbeRun } from '../probe/runModel';
 import { flag, has, integerFlag, parseArgs, UsageError, type FlagSpec } from './cliArgs';
 import type { CliIo } from './cliIo';
+import { renderJunitReport, writeJunitReport } from './junitReport';
 import { resolvePassword } from './passwordSource';
 import { styleFor, type Style } from './terminalStyle';
 
@@ -23,6 +26,7 @@ export const BATCH_FLAGS: Record<string, FlagSpec> = {
   'allow-http': {},
   auth: { value: true },
   domain: { value: true },
+  junit: { value: true },
 };
 
 const AUTH_METHODS: AuthMethod[] = ['basic', 'ntlm', 'negotiate', 'auto'];
@@ -47,6 +51,7 @@ Options:
   --auth METHOD       basic (default), ntlm, negotiate or auto, for every test
   --domain D          domain for bare user names with ntlm/negotiate/auto
   --json              print { runs, summary } as JSON
+  --junit FILE        also write a JUnit XML report (one test case per target) for CI servers
 
 Exit codes: 0 every test passed (warnings allowed), 1 a test failed or was cancelled, 2 usage error.`;
 
@@ -66,6 +71,8 @@ export async function batchCommand(argv: readonly string[], io: CliIo): Promise<
   const auth = (flag(args, 'auth') ?? 'basic').toLowerCase() as AuthMethod;
   if (!AUTH_METHODS.includes(auth)) throw new UsageError(`--auth takes one of ${AUTH_METHODS.join(', ')}, not "${String(auth).slice(0, 20)}".`);
   const domain = flag(args, 'domain')?.trim() || undefined;
+  const junitFile = flag(args, 'junit');
+  if (junitFile !== undefined) checkWritableDirectory(junitFile);
   const parsed = parseBatchTargets(readTargetsFile(file), { allowHttp });
   if (parsed.errors.length) {
     const shown = parsed.errors.slice(0, MAX_ERRORS_SHOWN);
@@ -89,6 +96,7 @@ export async function batchCommand(argv: readonly string[], io: CliIo): Promise<
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   let result: BatchResult;
+  const startedAt = new Date();
   try {
     result = await runBatch(targets, {
       concurrency,
@@ -124,7 +132,28 @@ export async function batchCommand(argv: readonly string[], io: CliIo): Promise<
   } else {
     io.stdout.write(renderBatchReport(result, style, Math.min(io.stdout.columns ?? 120, 160)));
   }
+  if (junitFile !== undefined) {
+    try {
+      writeJunitReport(junitFile, renderJunitReport(result, { suiteName: basename(file), startedAt, hostname: hostname() }));
+    } catch (error) {
+      io.stderr.write(`activesync-doctor: could not write the JUnit report ${terminalSafe(junitFile)}: ${terminalSafe((error as NodeJS.ErrnoException).code ?? (error as Error).message)}\n`);
+      return 2;
+    }
+  }
   return result.failed > 0 || result.cancelled > 0 ? 1 : 0;
+}
+
+/** Refuse before probing anything when the report could not be written anyway. */
+function checkWritableDirectory(file: string): void {
+  const directory = dirname(resolve(file));
+  try {
+    if (!statSync(directory).isDirectory()) throw new UsageError(`--junit ${file}: ${directory} is not a directory.`);
+    accessSync(directory, constants.W_OK);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--junit ${file}: cannot write in ${directory} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+  }
+  if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`--junit ${file} is a directory; give a file name.`);
 }
 
 /** The summary table, then one line per target saying what happened in the server's own words. */

@@ -64,6 +64,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         throw new UsageError(`Unknown command "${command.slice(0, 40)}". Commands: probe, batch, diff, lab, demo (--help for more).`);
     }
   } catch (error) {
+    if (command === 'probe' && (await import('./probeCommand')).wantsNagiosFormat(rest)) {
+      // A monitoring system reads stdout and the exit code: a broken check is UNKNOWN (3), never 2.
+      const { nagiosUnknown } = await import('./nagiosOutput');
+      const result = nagiosUnknown(error instanceof UsageError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`);
+      io.stdout.write(result.text);
+      return result.exitCode;
+    }
     if (error instanceof UsageError) {
       io.stderr.write(`activesync-doctor: ${terminalSafe(error.message)}\n`);
       return 2;

@@ -10,7 +10,9 @@ import type { RunningLab } from '../lab/labEntry';
 import type { AuthMethod, ProbeRun } from '../probe/runModel';
 import { runProbe } from '../probe/probe';
 import type { ProbeOptions } from '../probe/probeOptions';
+import { readOwnerOnlySecret } from '../common/secretFile';
 import { flag, has, integerFlag, parseArgs, UsageError, type FlagSpec } from './cliArgs';
+import { nagiosResult, type CertificateThresholds } from './nagiosOutput';
 import type { CliIo } from './cliIo';
 import { renderHumanReport } from './humanReport';
 import { resolvePassword } from './passwordSource';
@@ -34,7 +36,14 @@ export const PROBE_FLAGS: Record<string, FlagSpec> = {
   lab: { value: true },
   'log-http': {},
   'mailbox-on': { value: true },
+  'password-file': { value: true },
+  format: { value: true },
+  'warning-days': { value: true },
+  'critical-days': { value: true },
 };
+
+export const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'nagios'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 const MAILBOX_HINTS: Record<string, MailboxServerHint> = {
   '2003': 'exchange2003',
@@ -55,6 +64,7 @@ DNS, TCP, TLS certificate, OPTIONS without and with credentials, and a credentia
 Options:
   --user U            user name (user@domain.com, DOMAIN\\user or a bare name)
   --password-stdin    read the password from standard input (else ACTIVESYNC_PASSWORD, else a prompt)
+  --password-file F   read the password from a file only its owner can read (chmod 600)
   --ca FILE           also trust the CA certificate(s) in this PEM file
   --insecure          report certificate trust problems as warnings and go on (lab use)
   --allow-http        allow an http:// target (the password then travels unencrypted)
@@ -67,11 +77,33 @@ Options:
   --domain D          domain for a bare user name with ntlm/negotiate/auto (default: the server's own)
   --lab SCENARIO      start the built-in lab and probe that scenario with its test account
   --json | --markdown machine-readable run and diagnosis, or a Markdown report
+  --format F          text (default), json, markdown, or nagios: a Nagios/Icinga plugin result
+                      (status line with performance data; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
+  --warning-days N    with --format nagios: WARNING when the certificate has fewer than N days left
+  --critical-days N   with --format nagios: CRITICAL when it has fewer than N days left
   --mailbox-on V      where the mailbox lives (2003, 2007, 2010, later, online): sharpens the diagnosis
   --verbose           details of every step, not only the failing ones
   --log-http          print each HTTP exchange (credentials redacted) to standard error
 
-Exit codes: 0 passed (warnings allowed), 1 a step failed, 2 usage or configuration error.`;
+Exit codes: 0 passed (warnings allowed), 1 a step failed, 2 usage or configuration error
+(with --format nagios: the plugin codes above, usage errors being UNKNOWN).`;
+
+/** The output format asked for, from --format or the older --json / --markdown switches. */
+export function outputFormat(flags: Map<string, string[]>): OutputFormat {
+  const named = flags.get('format')?.[0]?.toLowerCase();
+  if (named !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(named)) {
+    throw new UsageError(`--format takes one of ${OUTPUT_FORMATS.join(', ')}, not "${named.slice(0, 20)}".`);
+  }
+  const switches = (['json', 'markdown'] as const).filter((f) => flags.has(f));
+  if (switches.length > 1) throw new UsageError('Choose --json or --markdown, not both.');
+  if (named && switches.length && switches[0] !== named) throw new UsageError(`--format ${named} and --${switches[0]} disagree; give one.`);
+  return (named as OutputFormat | undefined) ?? switches[0] ?? 'text';
+}
+
+/** True when argv asks for Nagios output, so even a usage error must be reported as a plugin result. */
+export function wantsNagiosFormat(argv: readonly string[]): boolean {
+  return argv.some((arg, i) => arg.toLowerCase() === '--format=nagios' || (arg === '--format' && argv[i + 1]?.toLowerCase() === 'nagios'));
+}
 
 export async function probeCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, PROBE_FLAGS);
@@ -79,7 +111,16 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   const labScenario = flag(args, 'lab');
   if (!labScenario && args.positionals.length === 0) throw new UsageError('Which server? Give a URL or host name, e.g. activesync-doctor probe mail.contoso.com --user user@contoso.com');
   if (labScenario && args.positionals.length) throw new UsageError('Give either a server or --lab, not both.');
-  if (has(args, 'json') && has(args, 'markdown')) throw new UsageError('Choose --json or --markdown, not both.');
+  const format = outputFormat(args.flags);
+  const thresholds: CertificateThresholds = { warningDays: integerFlag(args, 'warning-days', 0, 3650), criticalDays: integerFlag(args, 'critical-days', 0, 3650) };
+  if (format !== 'nagios' && (thresholds.warningDays !== undefined || thresholds.criticalDays !== undefined)) {
+    throw new UsageError('--warning-days and --critical-days go with --format nagios.');
+  }
+  if (thresholds.warningDays !== undefined && thresholds.criticalDays !== undefined && thresholds.criticalDays > thresholds.warningDays) {
+    throw new UsageError('--critical-days must not be larger than --warning-days (critical is the nearer expiry).');
+  }
+  const passwordFile = flag(args, 'password-file');
+  if (passwordFile !== undefined && has(args, 'password-stdin')) throw new UsageError('Give --password-stdin or --password-file, not both.');
   const auth = (flag(args, 'auth') ?? 'basic').toLowerCase() as AuthMethod;
   if (!AUTH_METHODS.includes(auth)) throw new UsageError(`--auth takes one of ${AUTH_METHODS.join(', ')}, not "${String(auth).slice(0, 20)}".`);
   const domain = flag(args, 'domain')?.trim() || undefined;
@@ -119,6 +160,13 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
       const supplied = has(args, 'password-stdin') || io.env.ACTIVESYNC_PASSWORD !== undefined;
       password = userName === scenario.credentials.userName && !supplied ? scenario.credentials.password : undefined;
     }
+    if (password === undefined && passwordFile !== undefined && userName) {
+      try {
+        password = readOwnerOnlySecret(passwordFile);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    }
     if (password === undefined) {
       password = await resolvePassword({ userName, fromStdin: has(args, 'password-stdin'), env: io.env, stdin: io.stdin, stderr: io.stderr });
     }
@@ -151,6 +199,12 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
     } finally {
       process.removeListener('SIGINT', onSigint);
     }
+    if (format === 'nagios') {
+      const hint = flag(args, 'mailbox-on');
+      const result = nagiosResult(run, diagnose(run, { mailboxServerHint: hint ? MAILBOX_HINTS[hint] : undefined }), thresholds);
+      io.stdout.write(result.text);
+      return result.exitCode;
+    }
     printRun(run, args.flags, io);
     return run.outcome === 'passed' || run.outcome === 'warning' ? 0 : 1;
   } finally {
@@ -161,9 +215,10 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
 export function printRun(run: ProbeRun, flags: Map<string, string[]>, io: CliIo): void {
   const hint = flags.get('mailbox-on')?.[0];
   const diagnosis = diagnose(run, { mailboxServerHint: hint ? MAILBOX_HINTS[hint] : undefined });
-  if (flags.has('json')) {
+  const format = outputFormat(flags);
+  if (format === 'json') {
     io.stdout.write(`${terminalInertJson({ run, diagnosis })}\n`);
-  } else if (flags.has('markdown')) {
+  } else if (format === 'markdown') {
     // Body snippets sit raw inside code fences; on a terminal their control bytes would still act.
     io.stdout.write(stripControlCharacters(renderRunMarkdown(run, diagnosis)));
   } else {

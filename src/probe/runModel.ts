@@ -295,3 +295,8 @@ export function findStep(run: Pick<ProbeRun, 'steps'>, id: string): ProbeStep | 
 export function firstFailedStep(run: Pick<ProbeRun, 'steps'>): ProbeStep | undefined {
   return run.steps.find((s) => s.status === 'failed');
 }
+
+/** The server's leaf certificate as the TLS step recorded it (also when the step failed on it). */
+export function leafCertificate(run: Pick<ProbeRun, 'steps'>): CertificateInfo | undefined {
+  return run.steps.find((s) => s.id === 'tls')?.evidence.certificate;
+}
