@@ -13,6 +13,7 @@ Commands:
   probe <url|host> [options]   run the connectivity test (see: activesync-doctor probe --help)
   batch <file> [options]       test every server listed in a file, a few at a time
   diff <earlier> <later>       compare two runs saved as JSON: what changed, and a verdict
+  exporter --config FILE       Prometheus exporter: /probe?target=…&module=… answers metrics
   lab [--port N] [--list]      run the built-in lab of Exchange-like servers
   demo                         probe two lab scenarios and explain them (what npm start runs)
 
@@ -51,6 +52,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         if (wantsHelp) return void io.stdout.write(`${DIFF_USAGE}\n`), 0;
         return await diffCommand(rest, io);
       }
+      case 'exporter': {
+        const { EXPORTER_USAGE, exporterCommand } = await import('./exporterCommand');
+        if (wantsHelp) return void io.stdout.write(`${EXPORTER_USAGE}\n`), 0;
+        return await exporterCommand(rest, io);
+      }
       case 'lab': {
         const { LAB_USAGE, labCommand } = await import('./labCommand');
         if (wantsHelp) return void io.stdout.write(`${LAB_USAGE}\n`), 0;
@@ -61,7 +67,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await demoCommand(io);
       }
       default:
-        throw new UsageError(`Unknown command "${command.slice(0, 40)}". Commands: probe, batch, diff, lab, demo (--help for more).`);
+        throw new UsageError(`Unknown command "${command.slice(0, 40)}". Commands: probe, batch, diff, exporter, lab, demo (--help for more).`);
     }
   } catch (error) {
     if (command === 'probe' && (await import('./probeCommand')).wantsNagiosFormat(rest)) {

@@ -30,7 +30,6 @@ interface PluginOutput {
   longText: string[];
 }
 
-const STATES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
 // value: a decimal number; UOM: s, ms, us, %, B, KB, MB, TB, c, or none (guidelines).
 const PERF_ITEM = /^('[^'=]+'|[^\s'=]+)=(-?\d+(?:\.\d+)?)(s|ms|us|%|B|KB|MB|TB|c)?(?:;([^;\s]*)(?:;([^;\s]*)(?:;([^;\s]*)(?:;([^;\s]*))?)?)?)?$/;
 // A threshold range: [@][start:][end], start may be ~.
