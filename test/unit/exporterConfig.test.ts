@@ -2,7 +2,7 @@
 // from environment variables or owner-only files, and an allow-list that keeps the exporter
 // from becoming an open proxy for the test account's credentials.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExporterConfigError, parseExporterConfig } from '../../src/exporter/exporterConfig';
@@ -128,5 +128,22 @@ describe('exporter target allow-list', () => {
     for (const bad of ['https://mail.contoso.com', 'mail.contoso.com/path', 'user@mail.contoso.com', 'mail contoso', 'host:99999']) {
       assert.equal(typeof parseAllowedTarget(bad), 'string', bad);
     }
+  });
+});
+
+describe('monitoring examples', () => {
+  const root = join(__dirname, '..', '..', '..');
+  const example = (name: string) => readFileSync(join(root, 'examples', 'monitoring', name), 'utf8').trimEnd();
+
+  it('the README shows the example exporter configuration, scrape job and alert rules as they are', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    for (const name of ['activesync-exporter.yml', 'prometheus.yml', 'activesync-alerts.yml']) {
+      assert.ok(readme.includes(`\`\`\`yaml\n${example(name)}\n\`\`\``), `README.md does not show examples/monitoring/${name} verbatim`);
+    }
+  });
+
+  it('the example exporter configuration is valid apart from its CA file, which is the reader’s own', () => {
+    const message = configError(example('activesync-exporter.yml'), { EAS_MONITOR_PASSWORD: 'x' });
+    assert.deepEqual(message.split('\n').map((l) => l.replace(/: cannot read.*/, '')), ['exporter.yml line 11']);
   });
 });
