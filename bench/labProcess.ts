@@ -8,6 +8,8 @@ import { startLab } from '../src/lab/labServer';
 
 export interface LabInChild {
   urls: Record<string, string>;
+  /** With `copies`: every copy's URL of each scenario (copy 0 first); otherwise the one URL. */
+  allUrls: Record<string, string[]>;
   caPem: string;
   close(): Promise<void>;
 }
@@ -15,18 +17,21 @@ export interface LabInChild {
 export interface LabInChildOptions {
   /** Simulated WAN round trip: the handshake and every answer wait this long (0: plain loopback). */
   latencyMs?: number;
+  /** Start this many labs side by side (each on its own ports, one CA), for many distinct targets. Default 1. */
+  copies?: number;
 }
 
 export function startLabInChild(scenarios: string[], options: LabInChildOptions = {}): Promise<LabInChild> {
   return new Promise((resolve, reject) => {
-    const child = fork(__filename, ['--lab', scenarios.join(','), '--latency', String(options.latencyMs ?? 0)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(__filename, ['--lab', scenarios.join(','), '--latency', String(options.latencyMs ?? 0), '--copies', String(options.copies ?? 1)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the lab process exited early (${code})`)));
     child.once('message', (message) => {
-      const { urls, caPem } = message as { urls: Record<string, string>; caPem: string };
+      const { allUrls, caPem } = message as { allUrls: Record<string, string[]>; caPem: string };
       child.removeAllListeners('exit');
       resolve({
-        urls,
+        urls: Object.fromEntries(Object.entries(allUrls).map(([id, list]) => [id, list[0]])),
+        allUrls,
         caPem,
         close: () =>
           new Promise<void>((done) => {
@@ -45,8 +50,11 @@ if (at >= 0 && process.send) {
     const ids = process.argv[at + 1].split(',');
     const latency = process.argv.indexOf('--latency');
     const latencyMs = latency >= 0 ? Number(process.argv[latency + 1]) : 0;
-    const lab = await startLab({ scenarios: ids, latencyMs });
-    process.once('disconnect', () => void lab.close().then(() => process.exit(0)));
-    process.send?.({ urls: Object.fromEntries(ids.map((id) => [id, lab.urlFor(id)])), caPem: lab.caPem });
+    const copiesAt = process.argv.indexOf('--copies');
+    const copies = copiesAt >= 0 ? Number(process.argv[copiesAt + 1]) : 1;
+    const labs: Awaited<ReturnType<typeof startLab>>[] = [];
+    for (let i = 0; i < copies; i++) labs.push(await startLab({ scenarios: ids, latencyMs }));
+    process.once('disconnect', () => void Promise.all(labs.map((lab) => lab.close())).then(() => process.exit(0)));
+    process.send?.({ allUrls: Object.fromEntries(ids.map((id) => [id, labs.map((lab) => lab.urlFor(id))])), caPem: labs[0].caPem });
   })();
 }

@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { batchScale } from './batchScale';
 import { cliVsCurl } from './cliVsCurl';
+import { exporterLoad } from './exporterLoad';
 import { extensionStartup } from './extensionStartup';
 import { historyScale } from './historyScale';
 import { probeOverhead } from './probeOverhead';
@@ -24,6 +25,7 @@ const FIGURES: Array<{ id: number; name: string; run: () => Promise<BenchRow[]> 
   { id: 4, name: 'silent server', run: silentServer },
   { id: 5, name: 'history at scale', run: historyScale },
   { id: 6, name: 'batch', run: batchScale },
+  { id: 7, name: 'exporter under scrape load', run: exporterLoad },
 ];
 
 function selectedFigures(argv: string[]): typeof FIGURES {
