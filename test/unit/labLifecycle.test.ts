@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import { formatLabListing, startLab } from '../../src/lab/labServer';
 import { findScenario, LAB_SCENARIOS } from '../../src/lab/scenarios';
 import { LAB_PASSWORD } from '../../src/lab/labAccounts';
+import { freePort } from './helpers/freePort';
 
 const STABLE_IDS = [
   'exchange2010-healthy',
@@ -47,17 +48,6 @@ function connectOutcome(port: number): Promise<'connected' | string> {
       resolve('connected');
     });
     socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 
