@@ -4,7 +4,7 @@
 // Layout and why:
 //   runs/<id>.json   one file per full run, written to a temporary name and renamed into place.
 //   index.jsonl      an append-only log of small summary lines and delete tombstones (indexLog.ts).
-//   index.lock       held only while the index is rewritten (fileLock.ts).
+//   index.lock       held while the index is written: appends, rewrites (fileLock.ts).
 // The History tree needs a summary of every run, not their steps and HTTP evidence: a full run is
 // a few KB, so 10,000 of them in one log would mean reading and parsing tens of MB before the tree
 // shows anything. The index is ~300 bytes a run and is all that loading reads; a run file is read
@@ -12,11 +12,16 @@
 // them: a run whose index line was lost (a torn line, a damaged index, a crash between the two
 // writes) is found on the next load and indexed again. A damaged run file costs that run only.
 //
-// Writes: append = write the run file, then append one index line with O_APPEND (no lock; under 1 ms).
-// Not fsynced by default: a killed process loses nothing it finished writing, a power cut can lose
-// the last seconds of runs (pass `durable: true` to fsync every write). Rewrites of the index
-// (compaction when deleted or expired lines pile up, repair, clear) take the lock, fsync, and
-// rename atomically without losing a line another window appends meanwhile (indexRewrite.ts).
+// Writes: every write to the index takes the history lock (index.lock, fileLock.ts), which an
+// append holds for well under a millisecond: append = write the run file whole under a temporary
+// name, then, under the lock, rename it into place and append one index line. So no two processes ever write the index at once, a rewrite never
+// renames the file under an append, and a reader that sees a partial last line takes the lock
+// before calling it torn (it may be another window's line still landing). Not fsynced by default:
+// a killed process loses nothing it finished writing, a power cut can lose the last seconds of
+// runs (pass `durable: true` to fsync every write; it costs ~6 ms a run on a loaded VM disk). A
+// write the disk refuses (full disk) makes append() reject with the reason in words and leaves no
+// part of that run behind. Rewrites of the index (compaction when deleted or expired lines pile
+// up, repair, clear) fsync and rename atomically (indexRewrite.ts).
 //
 // Reading tolerates everything a crash or a person can do to the folder: a torn last line is
 // dropped and the file repaired; unreadable lines make the store keep the damaged index as
@@ -29,13 +34,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProbeRun } from '../probe/runModel';
-import { acquireLock, isProcessAlive } from './fileLock';
+import { acquireLock } from './fileLock';
 import { appendIndexLines, INDEX_FILE, parseIndex, readFrom, summaryLine, tombstoneLine, type IndexRecord, type ParsedIndex } from './indexLog';
-import { fileStamp, rewriteIndex } from './indexRewrite';
+import { rewriteIndex } from './indexRewrite';
 import { stringifyWithoutPasswords } from './passwordFilter';
-import { listRunFolder, moveRunFileAside, readRunFile, removeRunFile, runFileName, runFilePath, RUNS_FOLDER, writeRunFile } from './runFiles';
+import { reconcileRunFiles, type RunFileReconciliation } from './runFileReconciliation';
+import { commitRunFile, discardRunFile, listRunFolder, prepareRunFile, readStoredRun, removeRunFile, runFileName, runFilePath, RUNS_FOLDER, type PreparedRunFile } from './runFiles';
 import { groupByServer, serverKey, sortNewestFirst, summarizeRun, type RunSummary, type ServerGroup } from './runSummary';
 import { validateRun } from './runValidation';
+import { historyWriteError } from './storageErrors';
 
 export type { RunSummary, ServerGroup } from './runSummary';
 
@@ -49,14 +56,12 @@ export interface HistoryStoreOptions {
 type Listener<T> = (value: T) => void;
 
 const DEFAULT_MAX_RUNS = 1000;
-/** How long a line being written by another window may look incomplete before we call it torn. */
-const TORN_TAIL_RECHECK_MS = 25;
 /** A background compaction gives way quickly if another window holds the lock. */
 const BACKGROUND_LOCK_TIMEOUT_MS = 250;
 const FOREGROUND_LOCK_TIMEOUT_MS = 10_000;
-/** Run files this recent may belong to an append still in progress in another window. */
+/** Run files this recent may belong to an append of an older version, which wrote without the lock. */
 const IN_FLIGHT_GRACE_MS = 2_000;
-const TEMP_FILE_MAX_AGE_MS = 60 * 60_000;
+const TORN_TAIL_WARNING = 'The history index ended with an incomplete entry (a window or the computer stopped while saving); the index was repaired.';
 
 /** A listener's bug must not break the store's operation that happened to notify it. */
 function callSafely<T>(listener: Listener<T>, value: T): void {
@@ -66,8 +71,6 @@ function callSafely<T>(listener: Listener<T>, value: T): void {
     // ignored on purpose
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class HistoryStore {
   readonly directory: string;
@@ -92,6 +95,8 @@ export class HistoryStore {
   private queue: Promise<unknown> = Promise.resolve();
   private background: Promise<void> = Promise.resolve();
   private compactionScheduled = false;
+  /** > 0 while this store holds the history lock (its operations run one at a time, see enqueue). */
+  private lockDepth = 0;
 
   private readonly warningList: string[] = [];
   private readonly warned = new Set<string>();
@@ -142,16 +147,37 @@ export class HistoryStore {
     });
   }
 
-  /** Stores a run. Any property named "password" is dropped on the way to disk. */
+  /**
+   * Stores a run. Any property named "password" is dropped on the way to disk. Rejects, with the
+   * reason in words (e.g. the disk is full), when the run is not whole on disk; nothing of it is
+   * left behind then, and nothing stored before is touched.
+   */
   append(run: ProbeRun): Promise<RunSummary> {
     return this.enqueue(async () => {
       const problem = validateRun(run);
       if (typeof problem === 'string') throw new Error(`Not a run this version can store: ${problem}.`);
       if (this.deletedIds.has(run.id)) throw new Error(`Run ${run.id} was deleted and cannot be stored again.`);
-      this.ensureFolders();
-      writeRunFile(this.directory, run.id, stringifyWithoutPasswords(run), this.durable);
       const summary = summarizeRun(run);
-      await this.appendToIndex([summaryLine(summary)]);
+      let prepared: PreparedRunFile | undefined;
+      try {
+        this.ensureFolders();
+        prepared = prepareRunFile(this.directory, run.id, stringifyWithoutPasswords(run), this.durable);
+        const ready = prepared;
+        // The file goes into place and its line into the index under one hold of the lock: a
+        // window checking the runs' folder under the lock never sees one without the other.
+        await this.withLock(FOREGROUND_LOCK_TIMEOUT_MS, async () => {
+          commitRunFile(ready);
+          try {
+            await this.appendToIndex([summaryLine(summary)]);
+          } catch (error) {
+            removeRunFile(this.directory, run.id); // no line, no file: the run is not half there
+            throw error;
+          }
+        });
+      } catch (error) {
+        if (prepared) discardRunFile(prepared);
+        throw historyWriteError('The run was not saved to the history', error);
+      }
       if (this.loaded) this.apply({ kind: 'run', summary, line: '' });
       this.recordCount++;
       this.scheduleCompactionIfNeeded();
@@ -163,35 +189,31 @@ export class HistoryStore {
   get(id: string): Promise<ProbeRun | undefined> {
     return this.enqueue(async () => {
       if (this.deletedIds.has(id)) return undefined;
-      let text: string | undefined;
-      try {
-        text = readRunFile(this.directory, id);
-      } catch (error) {
-        this.warn(`Run ${id} could not be read: ${(error as Error).message}`);
-        return undefined;
+      const read = readStoredRun(this.directory, runFileName(id));
+      switch (read.kind) {
+        case 'run':
+          return read.run;
+        case 'missing':
+          if (this.byId.delete(id)) this.markChanged();
+          return undefined;
+        case 'unreadable':
+          this.warn(`Run ${id} could not be read: ${read.message}`);
+          return undefined;
+        case 'notARun':
+          this.warn(`The stored run ${id} was skipped: ${read.reason}.`);
+          return undefined;
+        case 'damaged':
+          this.warn(`The stored run ${id} was damaged and cannot be shown; its file was kept as ${read.keptAs}.`);
+          try {
+            // A tombstone takes it out of every window's list; the damaged bytes stay in the copy.
+            await this.appendToIndex([tombstoneLine(id)]);
+            this.recordCount++;
+          } catch (error) {
+            this.warn(`The damaged run ${id} could not be removed from the history index: ${(error as Error).message}`);
+          }
+          this.apply({ kind: 'deleted', id, line: '' });
+          return undefined;
       }
-      if (text === undefined) {
-        if (this.byId.delete(id)) this.markChanged();
-        return undefined;
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        const aside = moveRunFileAside(this.directory, runFileName(id), fileStamp());
-        // A tombstone takes it out of every window's list; the damaged bytes stay in the copy.
-        await this.appendToIndex([tombstoneLine(id)]);
-        this.apply({ kind: 'deleted', id, line: '' });
-        this.recordCount++;
-        this.warn(`The stored run ${id} was damaged and cannot be shown; its file was kept as ${aside}.`);
-        return undefined;
-      }
-      const run = validateRun(value);
-      if (typeof run === 'string' || run.id !== id) {
-        this.warn(`The stored run ${id} was skipped: ${typeof run === 'string' ? run : 'its file holds another run'}.`);
-        return undefined;
-      }
-      return run;
     });
   }
 
@@ -226,9 +248,14 @@ export class HistoryStore {
       await this.ensureLoaded();
       const existed = this.byId.has(id) || fs.existsSync(runFilePath(this.directory, id));
       if (!existed) return false;
-      this.ensureFolders();
-      await this.appendToIndex([tombstoneLine(id)]);
-      removeRunFile(this.directory, id);
+      try {
+        await this.withLock(FOREGROUND_LOCK_TIMEOUT_MS, async () => {
+          await this.appendToIndex([tombstoneLine(id)]);
+          removeRunFile(this.directory, id);
+        });
+      } catch (error) {
+        throw historyWriteError('The run was not deleted from the history', error);
+      }
       this.apply({ kind: 'deleted', id, line: '' });
       this.recordCount++;
       this.scheduleCompactionIfNeeded();
@@ -272,6 +299,20 @@ export class HistoryStore {
     const result = this.queue.then(operation, operation);
     this.queue = result.catch(() => undefined);
     return result.finally(() => this.fireChangeIfNeeded());
+  }
+
+  /** Runs `work` holding the history lock; nested calls (an append that repairs first) reuse it. */
+  private async withLock<T>(timeoutMs: number, work: () => Promise<T>): Promise<T> {
+    if (this.lockDepth > 0) return work();
+    this.ensureFolders();
+    const release = await acquireLock(this.lockPath, { timeoutMs });
+    this.lockDepth++;
+    try {
+      return await work();
+    } finally {
+      this.lockDepth--;
+      release();
+    }
   }
 
   private warn(message: string): void {
@@ -353,7 +394,7 @@ export class HistoryStore {
     }
   }
 
-  private async loadNow(): Promise<void> {
+  private async loadNow(options: { checkRunFiles: boolean } = { checkRunFiles: true }): Promise<void> {
     let read: { buffer: Buffer; inode: bigint | undefined };
     try {
       read = this.readIndex();
@@ -364,72 +405,78 @@ export class HistoryStore {
       return;
     }
     let parsed = parseIndex(read.buffer);
-    let tornTail = false;
-    if (parsed.partialTailBytes > 0 && parsed.damagedLines === 0) {
-      // Maybe another window is in the middle of writing that line: look again before judging.
-      await sleep(TORN_TAIL_RECHECK_MS);
-      read = this.readIndex();
-      parsed = parseIndex(read.buffer);
-      tornTail = parsed.partialTailBytes > 0;
-    }
-    this.resetState();
-    if (parsed.damagedLines > 0 || tornTail) {
-      if (tornTail && parsed.damagedLines === 0) {
-        this.warn('The history index ended with an incomplete entry (a window or the computer stopped while saving); the index was repaired.');
-      }
-      this.ensureFolders();
+    let settled = parsed.damagedLines === 0 && parsed.partialTailBytes === 0;
+    if (!settled) {
+      // A partial last line may be another window's append still landing: only under the lock,
+      // where nobody writes, is it torn for sure. Damage is repaired under the same lock.
       try {
-        await this.rewriteLocked('repair', FOREGROUND_LOCK_TIMEOUT_MS);
+        await this.withLock(FOREGROUND_LOCK_TIMEOUT_MS, async () => {
+          read = this.readIndex();
+          parsed = parseIndex(read.buffer);
+          if (parsed.damagedLines === 0 && parsed.partialTailBytes === 0) {
+            settled = true;
+            return;
+          }
+          if (parsed.damagedLines === 0) this.warn(TORN_TAIL_WARNING);
+          await this.rewriteLocked('repair', FOREGROUND_LOCK_TIMEOUT_MS);
+        });
       } catch (error) {
-        // Another window holds the lock (or the folder is read-only): show what is readable now,
-        // and read the whole file again next time so the repair is retried.
-        this.warn(`The history index needs a repair that could not run yet: ${(error as Error).message}`);
+        // Another window holds the lock for long (or the folder is read-only): show what is
+        // readable now, and read the whole file again next time so the check is retried.
+        if (parsed.damagedLines > 0) this.warn(`The history index needs a repair that could not run yet: ${(error as Error).message}`);
         this.resetState();
         this.applyAll(parsed.records);
         this.indexInode = undefined;
         this.readOffset = 0;
       }
-    } else {
+    }
+    if (settled) {
+      this.resetState();
       this.applyAll(parsed.records);
       this.indexInode = read.inode;
       this.readOffset = parsed.endOfLastLine;
     }
     this.loaded = true;
-    this.scheduleBackground(() => this.reconcileWithRunFiles());
+    if (options.checkRunFiles) this.scheduleBackground(() => this.reconcileWithRunFiles());
     this.scheduleCompactionIfNeeded();
   }
 
-  private async reloadNow(): Promise<void> {
-    if (!this.loaded) return this.loadNow();
+  private async reloadNow(options: { checkRunFiles: boolean } = { checkRunFiles: true }): Promise<void> {
+    if (!this.loaded) return this.loadNow(options);
     let stat: fs.BigIntStats;
     try {
       stat = fs.statSync(this.indexPath, { bigint: true });
     } catch {
-      return this.loadNow();
+      return this.loadNow(options);
     }
-    if (stat.ino !== this.indexInode || Number(stat.size) < this.readOffset) return this.loadNow();
+    if (stat.ino !== this.indexInode || Number(stat.size) < this.readOffset) return this.loadNow(options);
     if (Number(stat.size) === this.readOffset) return;
     const fd = fs.openSync(this.indexPath, 'r');
     let parsed: ParsedIndex;
     try {
-      if (fs.fstatSync(fd, { bigint: true }).ino !== this.indexInode) return this.loadNow();
+      if (fs.fstatSync(fd, { bigint: true }).ino !== this.indexInode) return this.loadNow(options);
       parsed = parseIndex(readFrom(fd, this.readOffset));
     } finally {
       fs.closeSync(fd);
     }
-    if (parsed.damagedLines > 0) return this.loadNow();
+    if (parsed.damagedLines > 0) return this.loadNow(options);
     this.applyAll(parsed.records);
     this.readOffset += parsed.endOfLastLine;
   }
 
-  /** Appends index lines, repairing a torn tail first if there is one. */
+  /**
+   * Appends index lines under the lock, repairing a torn tail first if there is one: with the lock
+   * held nobody else is writing, so a partial last line is a crash's leftover, never a line in flight.
+   */
   private async appendToIndex(lines: string[]): Promise<void> {
-    if (appendIndexLines(this.indexPath, lines, this.durable) === 'appended') return;
-    this.warn('The history index ended with an incomplete entry (a window or the computer stopped while saving); the index was repaired.');
-    await this.rewriteLocked('repair', FOREGROUND_LOCK_TIMEOUT_MS);
-    if (appendIndexLines(this.indexPath, lines, this.durable) !== 'appended') {
-      throw new Error('The history index could not be repaired; the run was not recorded.');
-    }
+    await this.withLock(FOREGROUND_LOCK_TIMEOUT_MS, async () => {
+      if (appendIndexLines(this.indexPath, lines, this.durable) === 'appended') return;
+      this.warn(TORN_TAIL_WARNING);
+      await this.rewriteLocked('repair', FOREGROUND_LOCK_TIMEOUT_MS);
+      if (appendIndexLines(this.indexPath, lines, this.durable) !== 'appended') {
+        throw new Error('The history index could not be repaired; the run was not recorded.');
+      }
+    });
   }
 
   /**
@@ -438,67 +485,66 @@ export class HistoryStore {
    * append while it runs.
    */
   private async rewriteLocked(kind: 'compact' | 'repair' | 'clear', lockTimeoutMs: number): Promise<void> {
-    const release = await acquireLock(this.lockPath, { timeoutMs: lockTimeoutMs });
-    try {
-      let dropIds: string[] = [];
-      const result = rewriteIndex(this.directory, (before) => {
-        if (kind === 'clear') {
-          dropIds = before.records.flatMap((r) => (r.kind === 'run' ? [r.summary.id] : []));
-          return { keep: [] };
-        }
-        const live = new Map<string, IndexRecord & { kind: 'run' }>();
-        const deleted = new Set<string>();
-        const unknown: IndexRecord[] = [];
-        for (const record of before.records) {
-          if (record.kind === 'run') {
-            if (!deleted.has(record.summary.id)) live.set(record.summary.id, record);
-          } else if (record.kind === 'deleted') {
-            deleted.add(record.id);
-            live.delete(record.id);
-          } else {
-            unknown.push(record);
-          }
-        }
-        // Summaries whose run file is gone (removed by hand) go too. Listed after reading the index:
-        // a run file is written before its line, so every line read has its file listed by now.
-        const existingFiles = new Set(listRunFolder(this.directory).runFiles);
-        const present = [...live.values()].filter((r) => existingFiles.has(runFileName(r.summary.id)));
-        const kept = sortNewestFirst(present.map((r) => r.summary)).slice(0, this.maxRuns);
-        const keptIds = new Set(kept.map((s) => s.id));
-        dropIds = [...live.keys()].filter((id) => !keptIds.has(id));
-        // Oldest first, so the file keeps growing in time order; newer-format lines are kept as they are.
-        const keep: IndexRecord[] = [...unknown, ...kept.reverse().map((s) => live.get(s.id) as IndexRecord)];
-        return { keep };
-      });
+    await this.withLock(lockTimeoutMs, async () => this.rewriteHoldingLock(kind));
+  }
 
-      const keptByTail = new Set(result.appendedMeanwhile.flatMap((r) => (r.kind === 'run' ? [r.summary.id] : [])));
-      for (const id of dropIds) if (!keptByTail.has(id)) removeRunFile(this.directory, id);
-      if (kind === 'clear') this.removeUnindexedRunFiles(keptByTail);
-
-      // Rebuild the list from the new file: the kept records plus whatever others appended.
-      const read = this.readIndex();
-      const parsed = parseIndex(read.buffer);
-      this.resetState();
-      this.applyAll(parsed.records);
-      this.indexInode = read.inode;
-      this.readOffset = parsed.endOfLastLine;
-
-      if (result.damagedLines > 0) {
-        this.warn(
-          `The history index was damaged (${result.damagedLines} unreadable ${result.damagedLines === 1 ? 'line' : 'lines'}) and was rebuilt. ` +
-            `The damaged file was kept as ${result.corruptCopyPath ?? '(it was gone)'}; its readable entries were kept ` +
-            'and runs missing from it are restored from their files.',
-        );
+  private rewriteHoldingLock(kind: 'compact' | 'repair' | 'clear'): void {
+    let dropIds: string[] = [];
+    const result = rewriteIndex(this.directory, (before) => {
+      if (kind === 'clear') {
+        dropIds = before.records.flatMap((r) => (r.kind === 'run' ? [r.summary.id] : []));
+        return { keep: [] };
       }
-      if (result.uncopiedLines > 0) {
-        this.warn(`${result.uncopiedLines} history entries written by another window during a rewrite could not be copied; they are restored from their files on the next load.`);
+      const live = new Map<string, IndexRecord & { kind: 'run' }>();
+      const deleted = new Set<string>();
+      const unknown: IndexRecord[] = [];
+      for (const record of before.records) {
+        if (record.kind === 'run') {
+          if (!deleted.has(record.summary.id)) live.set(record.summary.id, record);
+        } else if (record.kind === 'deleted') {
+          deleted.add(record.id);
+          live.delete(record.id);
+        } else {
+          unknown.push(record);
+        }
       }
-    } finally {
-      release();
+      // Summaries whose run file is gone (removed by hand) go too. Listed after reading the index:
+      // a run file is written before its line, so every line read has its file listed by now.
+      const existingFiles = new Set(listRunFolder(this.directory).runFiles);
+      const present = [...live.values()].filter((r) => existingFiles.has(runFileName(r.summary.id)));
+      const kept = sortNewestFirst(present.map((r) => r.summary)).slice(0, this.maxRuns);
+      const keptIds = new Set(kept.map((s) => s.id));
+      dropIds = [...live.keys()].filter((id) => !keptIds.has(id));
+      // Oldest first, so the file keeps growing in time order; newer-format lines are kept as they are.
+      const keep: IndexRecord[] = [...unknown, ...kept.reverse().map((s) => live.get(s.id) as IndexRecord)];
+      return { keep };
+    });
+
+    const keptByTail = new Set(result.appendedMeanwhile.flatMap((r) => (r.kind === 'run' ? [r.summary.id] : [])));
+    for (const id of dropIds) if (!keptByTail.has(id)) removeRunFile(this.directory, id);
+    if (kind === 'clear') this.removeUnindexedRunFiles(keptByTail);
+
+    // Rebuild the list from the new file: the kept records plus whatever others appended.
+    const read = this.readIndex();
+    const parsed = parseIndex(read.buffer);
+    this.resetState();
+    this.applyAll(parsed.records);
+    this.indexInode = read.inode;
+    this.readOffset = parsed.endOfLastLine;
+
+    if (result.damagedLines > 0) {
+      this.warn(
+        `The history index was damaged (${result.damagedLines} unreadable ${result.damagedLines === 1 ? 'line' : 'lines'}) and was rebuilt. ` +
+          `The damaged file was kept as ${result.corruptCopyPath ?? '(it was gone)'}; its readable entries were kept ` +
+          'and runs missing from it are restored from their files.',
+      );
+    }
+    if (result.uncopiedLines > 0) {
+      this.warn(`${result.uncopiedLines} history entries written by another window during a rewrite could not be copied; they are restored from their files on the next load.`);
     }
   }
 
-  /** After a clear: run files nobody indexes any more, except very recent ones (another window mid-append). */
+  /** After a clear: run files nobody indexes any more, except very recent ones (an older version's append in flight). */
   private removeUnindexedRunFiles(keepIds: ReadonlySet<string>): void {
     const keepNames = new Set([...keepIds].map(runFileName));
     for (const name of listRunFolder(this.directory).runFiles) {
@@ -513,110 +559,41 @@ export class HistoryStore {
   }
 
   /**
-   * Brings the index and the run files into agreement after a full load: run files without an
-   * index line are indexed again (nothing written is ever lost to a damaged index), files of
-   * deleted runs are removed, summaries without a file are hidden, and temporary files of dead
-   * processes are cleaned up.
+   * Brings the index and the run files into agreement after a full load (runFileReconciliation.ts),
+   * under the lock and after reading what other windows appended up to now.
    */
   private async reconcileWithRunFiles(): Promise<void> {
-    let listing: ReturnType<typeof listRunFolder>;
-    try {
-      listing = listRunFolder(this.directory);
-    } catch (error) {
-      this.warn(`The stored runs could not be listed: ${(error as Error).message}`);
-      return;
-    }
-    const liveByName = new Map<string, string>();
-    for (const id of this.byId.keys()) liveByName.set(runFileName(id), id);
-    const deletedNames = new Set<string>();
-    for (const id of this.deletedIds) deletedNames.add(runFileName(id));
-
-    const restoredLines: string[] = [];
-    const restored: RunSummary[] = [];
-    let skipped = 0;
-    const seen = new Set<string>();
-    for (const name of listing.runFiles) {
-      if (liveByName.has(name)) {
-        seen.add(name);
-        continue;
-      }
-      const file = path.join(this.directory, RUNS_FOLDER, name);
-      if (deletedNames.has(name)) {
-        fs.rmSync(file, { force: true });
-        continue;
-      }
-      let text: string;
+    await this.withLock(FOREGROUND_LOCK_TIMEOUT_MS, async () => {
+      await this.reloadNow({ checkRunFiles: false });
+      let found: RunFileReconciliation;
       try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch {
-        continue; // removed meanwhile by another window
+        found = reconcileRunFiles(this.directory, this.byId.keys(), this.deletedIds);
+      } catch (error) {
+        this.warn(`The stored runs could not be listed: ${(error as Error).message}`);
+        return;
       }
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        const aside = moveRunFileAside(this.directory, name, fileStamp());
-        this.warn(`A stored run file was damaged and cannot be shown; it was kept as ${aside}.`);
-        continue;
+      for (const keptAs of found.damagedKeptAs) this.warn(`A stored run file was damaged and cannot be shown; it was kept as ${keptAs}.`);
+      const skipped = found.notRuns;
+      if (skipped > 0) this.warn(`${skipped} stored run ${skipped === 1 ? 'file was' : 'files were'} skipped: not a run this version can read.`);
+      const restored = found.restored;
+      if (restored.length > 0) {
+        await this.appendToIndex(restored.map(summaryLine));
+        for (const summary of restored) this.apply({ kind: 'run', summary, line: '' });
+        this.recordCount += restored.length;
+        this.warn(`${restored.length} ${restored.length === 1 ? 'run was' : 'runs were'} missing from the history index and ${restored.length === 1 ? 'was' : 'were'} restored from ${restored.length === 1 ? 'its file' : 'their files'}.`);
       }
-      const run = validateRun(value);
-      if (typeof run === 'string' || runFileName(run.id) !== name) {
-        skipped++;
-        continue;
-      }
-      if (this.deletedIds.has(run.id)) {
-        fs.rmSync(file, { force: true });
-        continue;
-      }
-      const summary = summarizeRun(run);
-      restored.push(summary);
-      restoredLines.push(summaryLine(summary));
-    }
-    if (skipped > 0) this.warn(`${skipped} stored run ${skipped === 1 ? 'file was' : 'files were'} skipped: not a run this version can read.`);
-    if (restored.length > 0) {
-      await this.appendToIndex(restoredLines);
-      for (const summary of restored) this.apply({ kind: 'run', summary, line: '' });
-      this.recordCount += restored.length;
-      this.warn(`${restored.length} ${restored.length === 1 ? 'run was' : 'runs were'} missing from the history index and ${restored.length === 1 ? 'was' : 'were'} restored from ${restored.length === 1 ? 'its file' : 'their files'}.`);
-    }
-
-    const missing = [...liveByName].filter(([name]) => !seen.has(name));
-    if (missing.length > 0) {
-      for (const [, id] of missing) this.byId.delete(id);
-      this.markChanged();
-      let rewrittenMeanwhile = false;
-      try {
-        rewrittenMeanwhile = fs.statSync(this.indexPath, { bigint: true }).ino !== this.indexInode;
-      } catch {
-        rewrittenMeanwhile = true;
-      }
-      // Another window's compaction removes files and lines together: only a real loss is worth a warning.
-      if (!rewrittenMeanwhile) {
+      const missing = found.missingIds;
+      if (missing.length > 0) {
+        for (const id of missing) this.byId.delete(id);
+        this.markChanged();
         this.warn(`${missing.length} ${missing.length === 1 ? 'run listed in the history has' : 'runs listed in the history have'} no stored file (removed outside the extension?) and ${missing.length === 1 ? 'was' : 'were'} hidden.`);
       }
-    }
-
-    for (const temp of listing.tempFiles) this.removeTempFileIfAbandoned(path.join(this.directory, RUNS_FOLDER, temp.name), temp.pid);
-    try {
-      for (const name of fs.readdirSync(this.directory)) {
-        const match = /^index\.jsonl\.tmp-(\d+)-/.exec(name);
-        if (match) this.removeTempFileIfAbandoned(path.join(this.directory, name), Number(match[1]));
-      }
-    } catch {
-      // the folder vanished: the next write recreates it
-    }
-  }
-
-  private removeTempFileIfAbandoned(file: string, pid: number): void {
-    try {
-      const ageMs = Date.now() - fs.statSync(file).mtimeMs;
-      if (ageMs > TEMP_FILE_MAX_AGE_MS || (pid !== process.pid && !isProcessAlive(pid))) fs.rmSync(file, { force: true });
-    } catch {
-      // gone already
-    }
+    });
   }
 
   private needsCompaction(): boolean {
+    // Unloaded, byId is empty and every line would look obsolete: only a loaded store can judge.
+    if (!this.loaded) return false;
     const live = this.byId.size;
     const slack = Math.max(10, Math.ceil(this.maxRuns * 0.1));
     return live > this.maxRuns + slack || this.recordCount - live > Math.max(100, live);

@@ -3,18 +3,16 @@
 //   {"deleted":"<id>","at":"<iso>"} a run was deleted (tombstones are sticky: an id never comes back)
 // Replaying the log gives the list of runs without opening any run file.
 //
-// Concurrent appenders (two VS Code windows) need no lock: each line is written with one write()
-// on a file opened with O_APPEND. We rely on the kernel placing each such write at the end of the
-// file without interleaving it with another process's write, which holds for regular files on
-// local Linux, macOS and Windows (NTFS) file systems; network file systems (NFS, SMB) do not
-// promise it, and the damage there would be confined to the lines concerned (see parseIndex).
-//
-// A rewrite (compaction) replaces the file by rename while appenders may hold the old one open.
-// The appender compares the inode it wrote to with the one at the path after its write; if the
-// file was replaced meanwhile, it writes the line again to the new file. Together with the
-// rewriter copying whatever reached the old file before the rename (indexRewrite.ts), no line is
-// lost, at worst duplicated, and replaying is idempotent.
+// Appenders hold the history lock (fileLock.ts) while they write, as rewrites do, so a line is
+// never read while another process is still writing it and a rewrite never replaces the file
+// under an append. Each line is still written with one write() on a file opened with O_APPEND,
+// and the appender still checks after its write that the file was not replaced (writing its line
+// again if it was) and a rewrite still copies lines that reached the old file: an older version
+// of the extension in another window appends without the lock, and must lose nothing either.
+// A write the disk cut short (full disk) is cut back to the last whole line before the error is
+// thrown, so the next append does not find a torn tail.
 import * as fs from 'node:fs';
+import { writeAll } from './diskWrites';
 import { stringifyWithoutPasswords } from './passwordFilter';
 import type { RunSummary } from './runSummary';
 import { validateSummary } from './runValidation';
@@ -128,9 +126,13 @@ export function readFrom(fd: number, start: number): Buffer {
   return buffer.subarray(0, read);
 }
 
-function writeWhole(fd: number, data: Buffer): void {
-  // One write() in practice; the loop only matters for a short write (disk full, signal).
-  for (let offset = 0; offset < data.length; ) offset += fs.writeSync(fd, data, offset, data.length - offset);
+/** Removes the part of a line a failed write left at the end (best effort: the disk may refuse that too). */
+function cutBackTo(fd: number, size: bigint): void {
+  try {
+    if (fs.fstatSync(fd, { bigint: true }).size > size) fs.ftruncateSync(fd, Number(size));
+  } catch {
+    // a torn tail left behind is repaired by the next load or append
+  }
 }
 
 export type AppendResult = 'appended' | 'tornTail';
@@ -141,8 +143,9 @@ export interface AppendHooks {
 }
 
 /**
- * Appends whole lines in one write. Refuses ('tornTail') when the file does not end with a
- * newline, because our line would be glued to the torn one: the caller repairs the file first.
+ * Appends whole lines in one write; the caller holds the history lock. Refuses ('tornTail') when
+ * the file does not end with a newline, because our line would be glued to the torn one: the
+ * caller repairs the file first. Throws the OS error when the write fails (the file is cut back).
  */
 export function appendIndexLines(indexPath: string, lines: readonly string[], durable: boolean, hooks: AppendHooks = {}): AppendResult {
   const data = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
@@ -157,8 +160,13 @@ export function appendIndexLines(indexPath: string, lines: readonly string[], du
         fs.readSync(fd, last, 0, 1, Number(stat.size - 1n));
         if (last[0] !== 0x0a) return 'tornTail';
       }
-      writeWhole(fd, data);
-      if (durable) fs.fsyncSync(fd);
+      try {
+        writeAll(fd, data);
+        if (durable) fs.fsyncSync(fd);
+      } catch (error) {
+        cutBackTo(fd, stat.size);
+        throw error;
+      }
       writtenInode = stat.ino;
     } finally {
       fs.closeSync(fd);

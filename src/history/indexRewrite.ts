@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { fsyncDirectory, writeAll } from './diskWrites';
 import { appendIndexLines, INDEX_FILE, parseIndex, readFrom, type IndexRecord, type ParsedIndex } from './indexLog';
 
 export interface RewritePlan {
@@ -51,19 +52,6 @@ function renameWithRetry(from: string, to: string): void {
       if (attempt >= 20 || !RETRYABLE_RENAME.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
       sleepSync(25);
     }
-  }
-}
-
-function fsyncDirectory(directory: string): void {
-  try {
-    const fd = fs.openSync(directory, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Windows cannot open a folder; its rename is already durable enough once the file is flushed.
   }
 }
 
@@ -106,12 +94,18 @@ export function rewriteIndex(directory: string, plan: (before: ParsedIndex) => R
     const tempFd = fs.openSync(tempPath, 'wx');
     let writtenBytes = 0;
     try {
-      writtenBytes += fs.writeSync(tempFd, keptText);
+      const keptBytes = Buffer.from(keptText, 'utf8');
+      writeAll(tempFd, keptBytes);
+      writtenBytes += keptBytes.length;
       if (oldFd !== undefined) {
         meanwhile = parseIndex(readFrom(oldFd, copiedUpTo));
         copiedUpTo += meanwhile.endOfLastLine;
         const text = meanwhile.records.map((r) => `${r.line}\n`).join('');
-        if (text) writtenBytes += fs.writeSync(tempFd, text);
+        if (text) {
+          const textBytes = Buffer.from(text, 'utf8');
+          writeAll(tempFd, textBytes);
+          writtenBytes += textBytes.length;
+        }
       }
       fs.fsyncSync(tempFd);
     } catch (error) {

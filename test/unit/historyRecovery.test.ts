@@ -145,17 +145,28 @@ describe('HistoryStore recovery', () => {
     assert.deepEqual((await store.summaries()).map((s) => s.id), ['run-000002', 'run-000000']);
   });
 
-  it('takes over a lock left by a process that died, and cleans up its temporary files', async () => {
+  it('takes over a lock left by a process that died, and cleans up its temporary and lock files', async () => {
     await storeWith(directory, 3);
     const dead = spawnSync(process.execPath, ['-e', '']).pid as number;
     fs.writeFileSync(path.join(directory, 'index.lock'), JSON.stringify({ host: os.hostname(), pid: dead, token: 'x' }));
     const abandoned = path.join(directory, 'runs', `run-000007.json.tmp-${dead}-abcd`);
     fs.writeFileSync(abandoned, '{"half":');
+    // What a process killed inside the lock's own steps leaves: its private name, a stale lock moved aside.
+    const privateName = path.join(directory, `index.lock.${dead}-0badc0de`);
+    fs.writeFileSync(privateName, JSON.stringify({ host: os.hostname(), pid: dead, token: 'y' }));
+    const movedAside = path.join(directory, 'index.lock.stale-0123456789ab');
+    fs.writeFileSync(movedAside, JSON.stringify({ host: os.hostname(), pid: dead, token: 'z' }));
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(movedAside, hourAgo, hourAgo);
+    // A live process's private name is left alone.
+    const livePrivateName = path.join(directory, `index.lock.${process.pid}-feedbeef`);
+    fs.writeFileSync(livePrivateName, '');
 
     const store = new HistoryStore(directory);
     await store.delete('run-000000');
     await store.compact();
     assert.equal(fs.existsSync(path.join(directory, 'index.lock')), false);
+    assert.deepEqual([fs.existsSync(privateName), fs.existsSync(movedAside), fs.existsSync(livePrivateName)], [false, false, true]);
     assert.equal(fs.readFileSync(indexPath, 'utf8').trim().split('\n').length, 2);
     await store.whenIdle();
     assert.equal(fs.existsSync(abandoned), false);
