@@ -155,6 +155,16 @@ describe('HistoryStore', () => {
     assert.deepEqual(await fresh.get(kept[7]), JSON.parse(JSON.stringify(sampleRun(3 * 7 + 2))));
   });
 
+  it('never compacts a store that has not loaded the history (its empty list is not a sign of obsolete lines)', async () => {
+    const writer = new HistoryStore(directory, { maxRuns: 100_000 });
+    await writer.append(sampleRun(0));
+    const indexInode = fs.statSync(path.join(directory, 'index.jsonl')).ino;
+    for (let i = 1; i < 150; i++) await writer.append(sampleRun(i));
+    await writer.whenIdle();
+    assert.equal(fs.statSync(path.join(directory, 'index.jsonl')).ino, indexInode, 'the index was rewritten');
+    assert.equal(indexLines(directory).length, 150);
+  });
+
   it('picks up runs another window appended, deleted or compacted away', async () => {
     const mine = new HistoryStore(directory);
     const theirs = new HistoryStore(directory);
