@@ -176,7 +176,7 @@ export class HistoryStore {
         });
       } catch (error) {
         if (prepared) discardRunFile(prepared);
-        throw historyWriteError('The run was not saved to the history', error);
+        throw historyWriteError(error);
       }
       if (this.loaded) this.apply({ kind: 'run', summary, line: '' });
       this.recordCount++;
@@ -254,7 +254,7 @@ export class HistoryStore {
           removeRunFile(this.directory, id);
         });
       } catch (error) {
-        throw historyWriteError('The run was not deleted from the history', error);
+        throw historyWriteError(error);
       }
       this.apply({ kind: 'deleted', id, line: '' });
       this.recordCount++;

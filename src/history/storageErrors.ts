@@ -1,6 +1,6 @@
-// What the history tells a person when the disk refuses a write. The OS code stays on the error
-// (`code`) for callers that branch on it; the message says in words what happened and what was
-// not saved, e.g. "The run was not saved to the history: the disk is full (ENOSPC)."
+// What the history says when the disk refuses a write. The OS code stays on the error (`code`)
+// for callers that branch on it; the message says in words why, e.g. "the disk is full (ENOSPC)",
+// short enough for the extension to put after "The run could not be saved to history: ".
 const WORDS: Readonly<Record<string, string>> = {
   ENOSPC: 'the disk is full',
   EDQUOT: 'the disk quota is used up',
@@ -21,10 +21,10 @@ export class HistoryWriteError extends Error {
   }
 }
 
-/** Wraps an error thrown while writing history files into one that says what was not saved, and why. */
-export function historyWriteError(whatWasNotSaved: string, error: unknown): HistoryWriteError {
+/** Wraps an error thrown while writing history files into one that says why in words. */
+export function historyWriteError(error: unknown): HistoryWriteError {
   if (error instanceof HistoryWriteError) return error;
   const code = typeof (error as NodeJS.ErrnoException | undefined)?.code === 'string' ? (error as NodeJS.ErrnoException).code : undefined;
   const words = code !== undefined && WORDS[code] !== undefined ? `${WORDS[code]} (${code})` : error instanceof Error ? error.message : String(error);
-  return new HistoryWriteError(`${whatWasNotSaved}: ${words}.`, code, error);
+  return new HistoryWriteError(words, code, error);
 }
