@@ -6,7 +6,8 @@
 // (`index.lock.<pid>-<token>`, naming host, pid and token) and links it to `index.lock`, which
 // fails if that name exists. Creating a file costs milliseconds on a busy ext4 disk while a link
 // costs microseconds, and appends take the lock for every run (figure 5 of `npm run bench`). The
-// owner file's mtime is set just before each link, so the lock's age is the age of this hold.
+// owner file's mtime is set just before each link: the lock's mtime tells the age of the hold and
+// one hold from the next, and unlike ctime it survives the rename that breaks a stale lock.
 // A lock is stale when its owner's process is gone (same host) or when it is older than `staleMs`
 // (owner on another host, or a reused pid); a stale lock is renamed away, never deleted in place,
 // so two processes breaking it at once cannot both win against a fresh lock. Owner files of dead
@@ -121,9 +122,19 @@ function tryTake(lockPath: string): Hold | undefined {
   return holdOf(lockPath);
 }
 
+/** The owner named in a lock or owner file is a process of this host that is gone. */
+function ownerIsDead(content: string): boolean {
+  try {
+    const owner = JSON.parse(content) as LockOwner;
+    return owner.host === os.hostname() && typeof owner.pid === 'number' && !isProcessAlive(owner.pid);
+  } catch {
+    return false; // unreadable content: only age decides
+  }
+}
+
 /**
  * Removes what dead processes left next to the lock: their owner files (`index.lock.<pid>-…`) and
- * stale locks moved aside (`index.lock.stale-…`, which keep the old lock's mtime).
+ * stale locks moved aside (`index.lock.stale-…`) by a process killed before it removed them.
  */
 function removeAbandonedLockFiles(lockPath: string, staleMs: number): void {
   const directory = path.dirname(lockPath);
@@ -138,13 +149,16 @@ function removeAbandonedLockFiles(lockPath: string, staleMs: number): void {
     if (!name.startsWith(prefix)) continue;
     const rest = name.slice(prefix.length);
     const ownerName = /^(\d+)-[0-9a-f]+$/.exec(rest);
-    if (!ownerName && !rest.startsWith('stale-')) continue;
     const file = path.join(directory, name);
     try {
-      const ageMs = Date.now() - fs.statSync(file).mtimeMs;
-      const pid = ownerName ? Number(ownerName[1]) : undefined;
-      const abandoned =
-        pid === undefined ? ageMs > staleMs : pid !== process.pid && (!isProcessAlive(pid) || ageMs > OWNER_FILE_MAX_AGE_MS);
+      let abandoned = false;
+      if (ownerName) {
+        const pid = Number(ownerName[1]);
+        abandoned = pid !== process.pid && (!isProcessAlive(pid) || Date.now() - fs.statSync(file).mtimeMs > OWNER_FILE_MAX_AGE_MS);
+      } else if (rest.startsWith('stale-')) {
+        // A rename sets ctime: a lock moved aside a moment ago (maybe to be put back) is kept.
+        abandoned = ownerIsDead(fs.readFileSync(file, 'utf8')) || Date.now() - fs.statSync(file).ctimeMs > staleMs;
+      }
       if (abandoned) fs.rmSync(file, { force: true });
     } catch {
       // removed meanwhile by its owner
@@ -162,14 +176,7 @@ function isStale(lockPath: string, staleMs: number): Hold | undefined {
     return undefined; // gone already: just retry
   }
   const hold = { ino: stat.ino, mtimeNs: stat.mtimeNs };
-  if (Date.now() - Number(stat.mtimeMs) > staleMs) return hold;
-  try {
-    const owner = JSON.parse(content) as LockOwner;
-    const dead = owner.host === os.hostname() && typeof owner.pid === 'number' && !isProcessAlive(owner.pid);
-    return dead ? hold : undefined;
-  } catch {
-    return undefined; // unreadable content: only age decides
-  }
+  return Date.now() - Number(stat.mtimeMs) > staleMs || ownerIsDead(content) ? hold : undefined;
 }
 
 /** Moves a stale lock away; if what we moved turns out to be a newer hold, puts it back. */

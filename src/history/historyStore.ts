@@ -4,7 +4,8 @@
 // Layout and why:
 //   runs/<id>.json   one file per full run, written to a temporary name and renamed into place.
 //   index.jsonl      an append-only log of small summary lines and delete tombstones (indexLog.ts).
-//   index.lock       held while the index is written: appends, rewrites (fileLock.ts).
+//   index.lock       held while the index is written: appends, rewrites (fileLock.ts); a link to
+//                    index.lock.<pid>-<token>, the owner file each writing process keeps.
 // The History tree needs a summary of every run, not their steps and HTTP evidence: a full run is
 // a few KB, so 10,000 of them in one log would mean reading and parsing tens of MB before the tree
 // shows anything. The index is ~300 bytes a run and is all that loading reads; a run file is read

@@ -186,7 +186,7 @@ describe('HistoryStore durability across processes', function () {
   });
 
   for (const [writers, runsEach, quickTrials, fullTrials] of [
-    [2, 500, 3, 20],
+    [2, 500, 2, 20],
     [4, 250, 1, 5],
   ] as const) {
     const trials = FULL_TRIALS ? fullTrials : quickTrials;

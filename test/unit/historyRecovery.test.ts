@@ -156,8 +156,6 @@ describe('HistoryStore recovery', () => {
     fs.writeFileSync(privateName, JSON.stringify({ host: os.hostname(), pid: dead, token: 'y' }));
     const movedAside = path.join(directory, 'index.lock.stale-0123456789ab');
     fs.writeFileSync(movedAside, JSON.stringify({ host: os.hostname(), pid: dead, token: 'z' }));
-    const hourAgo = new Date(Date.now() - 3_600_000);
-    fs.utimesSync(movedAside, hourAgo, hourAgo);
     // A live process's private name is left alone.
     const livePrivateName = path.join(directory, `index.lock.${process.pid}-feedbeef`);
     fs.writeFileSync(livePrivateName, '');
