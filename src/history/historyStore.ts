@@ -15,9 +15,10 @@
 //
 // Writes: every write to the index takes the history lock (index.lock, fileLock.ts), which an
 // append holds for well under a millisecond: append = write the run file whole under a temporary
-// name, then, under the lock, rename it into place and append one index line. So no two processes ever write the index at once, a rewrite never
-// renames the file under an append, and a reader that sees a partial last line takes the lock
-// before calling it torn (it may be another window's line still landing). Not fsynced by default:
+// name, then, under the lock, rename it into place and append one index line. So no two
+// processes ever write the index at once, a rewrite never renames the file under an append, and
+// a reader that sees a partial last line takes the lock before calling it torn (it may be another
+// window's line still landing). Not fsynced by default:
 // a killed process loses nothing it finished writing, a power cut can lose the last seconds of
 // runs (pass `durable: true` to fsync every write; it costs ~6 ms a run on a loaded VM disk). A
 // write the disk refuses (full disk) makes append() reject with the reason in words and leaves no
@@ -171,7 +172,12 @@ export class HistoryStore {
           try {
             await this.appendToIndex([summaryLine(summary)]);
           } catch (error) {
-            removeRunFile(this.directory, run.id); // no line, no file: the run is not half there
+            // No line, no file: the run is not half there (and the next load would not restore it).
+            try {
+              removeRunFile(this.directory, run.id);
+            } catch {
+              // the check of the runs' folder after the next load indexes it instead
+            }
             throw error;
           }
         });
