@@ -13,30 +13,29 @@ import { LabSession } from './labSession';
 import { disposeLog, recentLogLines } from './logger';
 import { PersistentState } from './persistentState';
 import { RunController } from './runController';
+import { RunPublisher } from './runPublisher';
 import { RunStatusBar } from './statusBar';
 import { StepsTreeProvider } from './stepsTreeProvider';
 import type { ActiveSyncDoctorApi } from './testApi';
 import { DIAGNOSIS_VIEW_TYPE } from './webviewProtocol';
 
-export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi {
+export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi | undefined {
   const state = new PersistentState(context.globalState);
   const history = new HistoryService(context.globalStorageUri);
   const steps = new StepsTreeProvider();
   const statusBar = new RunStatusBar();
   const lab = new LabSession();
   const credentials = new Credentials(context.secrets, state);
-  // The panel and the controller refer to each other (re-run from the page); the closure breaks the cycle.
-  let controller: RunController | undefined;
   const panel = new DiagnosisPanel(context.extensionUri, state, {
-    rerun: (run) => void controller?.rerun(run),
     findRun: (id) => history.get(id),
     revived: (run) => {
       if (!steps.current() && !steps.isRunning()) steps.show(run);
       statusBar.update(run);
     },
   });
-  controller = new RunController({ steps, history, panel, statusBar, credentials, state, lab });
-  const batch = new BatchRunner({ steps, history, panel, statusBar, state, lab });
+  const publisher = new RunPublisher({ steps, history, panel, statusBar, state });
+  const controller = new RunController({ steps, publisher, credentials, state, lab });
+  const batch = new BatchRunner({ publisher, lab });
 
   const stepsView = vscode.window.createTreeView('activesyncDoctor.steps', { treeDataProvider: steps, showCollapseAll: true });
   let historyView: vscode.TreeView<unknown> | undefined;
@@ -56,6 +55,9 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
     { dispose: disposeLog },
   );
 
+  // The test API drives runs with given passwords and reads saved-password keys: any extension may
+  // call what activate() returns, so only the extension-host tests get it.
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
   const run = controller;
   return {
     runWithInputs: async ({ target, userName, password, labScenario, savePassword }) => {

@@ -1,6 +1,7 @@
-// What activate() returns. VS Code hands it to anyone calling getExtension(...).activate(); the
-// extension-host tests use it to drive runs without typing into input boxes. It exposes no
-// secrets: passwords go in (for a run) but never come out.
+// What activate() returns when VS Code runs the extension for its tests (ExtensionMode.Test): the
+// extension-host tests use it to drive runs without typing into input boxes. In normal use
+// activate() returns nothing, so no other extension can drive runs or list saved-password keys.
+// It exposes no secrets either way: passwords go in (for a run) but never come out.
 import type { ProbeRun } from '../probe/runModel';
 import type { BatchRunResult } from './batchRunner';
 import type { ShowMessage } from './webviewProtocol';
