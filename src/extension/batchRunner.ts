@@ -9,28 +9,19 @@ import type { BatchTargetError, BatchTargetLine } from '../probe/batchTargets';
 import type { ProbeRun } from '../probe/runModel';
 // A small pure function, imported directly rather than through the lazily loaded engine.
 import { batchLogLine, batchSummaryText, countOutcomes, labScenarioOf, runToShow, type LabEndpointRef, type OutcomeCounts } from './batchReport';
-import { DiagnosisPanel } from './diagnosisPanel';
+import { errorMessage } from '../common/errorMessage';
+import { MAX_TARGETS_FILE_BYTES, targetsFileTooLargeMessage } from '../probe/batchTargets';
 import { loadEngine } from './engineLoader';
-import type { HistoryService } from './historyService';
 import type { LabSession } from './labSession';
 import { log } from './logger';
-import type { PersistentState } from './persistentState';
 import { recordSettingNotes } from './probeSettings';
-import { readExtraCa, readSettingsOptions } from './settingsReader';
-import type { RunStatusBar } from './statusBar';
-import type { StepsTreeProvider } from './stepsTreeProvider';
-
-/** Larger than this is not a list of servers someone keeps by hand (the CLI's limit too). */
-const MAX_FILE_BYTES = 4 * 1024 * 1024;
+import type { RunPublisher } from './runPublisher';
+import { probeOptionsForRun, trustLab, type RunSettings } from './settingsReader';
 /** Line errors quoted in the message; all of them go to the Problems view and the log. */
 const ERRORS_IN_MESSAGE = 3;
 
 export interface BatchRunDependencies {
-  steps: StepsTreeProvider;
-  history: HistoryService;
-  panel: DiagnosisPanel;
-  statusBar: RunStatusBar;
-  state: PersistentState;
+  publisher: RunPublisher;
   lab: LabSession;
 }
 
@@ -77,8 +68,8 @@ export class BatchRunner implements vscode.Disposable {
     }
     const name = displayName(file);
     const engine = loadEngine();
-    const { options: settingsOptions, notes } = readSettingsOptions();
-    const parsed = engine.parseBatchTargets(await readTargetsText(file), { allowHttp: settingsOptions.allowHttp });
+    const settings = await probeOptionsForRun({ labOnly: false });
+    const parsed = engine.parseBatchTargets(await readTargetsText(file), { allowHttp: settings.options.allowHttp });
     if (parsed.errors.length) {
       this.reportLineErrors(file, name, parsed.errors);
       return { file: name, errors: parsed.errors, runs: [], ...countOutcomes([]), summary: '' };
@@ -104,7 +95,7 @@ export class BatchRunner implements vscode.Disposable {
     const abort = new AbortController();
     this.running = abort;
     try {
-      return await this.execute(name, parsed.targets, password, { options: settingsOptions, notes }, abort);
+      return await this.execute(name, parsed.targets, password, settings, abort);
     } finally {
       this.running = undefined;
     }
@@ -114,22 +105,13 @@ export class BatchRunner implements vscode.Disposable {
     name: string,
     targets: BatchTargetLine[],
     password: string | undefined,
-    settings: ReturnType<typeof readSettingsOptions>,
+    settings: RunSettings,
     abort: AbortController,
   ): Promise<BatchRunResult | undefined> {
     const engine = loadEngine();
-    const { options: settingsOptions, notes } = settings;
-    for (const note of notes) log().warn(note);
-
-    // Targets on the built-in lab of this window: trust its CA (a key that exists only in this
-    // process) and keep its loopback traffic away from http.proxy, as a lab run does.
     const endpoints = await this.labEndpoints();
     const labTargets = targets.filter((t) => labScenarioOf(t.target, endpoints) !== undefined).length;
-    let extraCaPem = await readExtraCa();
-    if (labTargets > 0) {
-      extraCaPem = [extraCaPem, (await this.deps.lab.get()).caPem].filter(Boolean).join('\n');
-      if (labTargets === targets.length) settingsOptions.proxy = '';
-    }
+    if (labTargets > 0) trustLab(settings, (await this.deps.lab.get()).caPem, { labOnly: labTargets === targets.length });
 
     log().info(`Batch test of ${name}: ${targets.length} target${targets.length === 1 ? '' : 's'}`);
     let saving = Promise.resolve();
@@ -145,23 +127,21 @@ export class BatchRunner implements vscode.Disposable {
           return engine.runBatch(
             targets.map((t) => (t.userName ? { target: t.target, userName: t.userName, password } : { target: t.target })),
             {
-              ...settingsOptions,
-              extraCaPem,
+              ...settings.options,
               signal: abort.signal,
               onRunFinished: (run, index) => {
                 done++;
-                recordSettingNotes(run, notes);
+                recordSettingNotes(run, settings.notes);
                 run.labScenario ??= labScenarioOf(run.target.url, endpoints);
                 log().info(batchLogLine(run, done, targets.length, targets[index]?.line));
                 progress.report({ message: `${done} of ${targets.length} done`, increment: 100 / targets.length });
                 // One write at a time, in the order runs finish, so History fills as the batch goes.
                 saving = saving
-                  .then(() => this.deps.history.append(run))
-                  .then(() => this.tickVerifiedSteps(run))
+                  .then(() => this.deps.publisher.record(run))
                   .catch((error: unknown) => {
                     if (saveFailed) return;
                     saveFailed = true;
-                    void vscode.window.showWarningMessage(`Runs of the batch could not be saved to history: ${error instanceof Error ? error.message : String(error)}`);
+                    void vscode.window.showWarningMessage(`Runs of the batch could not be saved to history: ${errorMessage(error)}`);
                   });
               },
             },
@@ -169,7 +149,7 @@ export class BatchRunner implements vscode.Disposable {
         },
       );
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       log().error(`The batch test could not run: ${message}`);
       void vscode.window.showErrorMessage(`The ActiveSync batch test could not run: ${message}`);
       return undefined;
@@ -179,7 +159,9 @@ export class BatchRunner implements vscode.Disposable {
 
     const summary = batchSummaryText(result.runs);
     log().info(`Batch test of ${name} finished in ${Math.round(result.durationMs)} ms: ${summary}`);
-    this.showAfterwards(result.runs);
+    // Test Steps, the status bar and an open diagnosis follow the run most worth a look.
+    const shownRun = runToShow(result.runs);
+    if (shownRun) this.deps.publisher.show(shownRun, { ownsStepsView: false });
     const counts = countOutcomes(result.runs);
     const text = `${summary}.`;
     const shown = counts.failed || counts.cancelled || counts.warnings ? vscode.window.showWarningMessage(text, 'Show Log') : vscode.window.showInformationMessage(text, 'Show Log');
@@ -187,24 +169,6 @@ export class BatchRunner implements vscode.Disposable {
       if (answer) log().show();
     });
     return { file: name, errors: [], runs: result.runs, ...counts, summary };
-  }
-
-  /** Test Steps, the status bar and an open diagnosis follow the run most worth a look. */
-  private showAfterwards(runs: readonly ProbeRun[]): void {
-    const shown = runToShow(runs);
-    if (!shown) return;
-    // A single test started meanwhile owns the live tree; the batch leaves it alone.
-    if (!this.deps.steps.isRunning()) this.deps.steps.show(shown);
-    this.deps.statusBar.update(shown);
-    void vscode.commands.executeCommand('setContext', 'activesyncDoctor.hasRun', true);
-    if (this.deps.panel.isOpen()) this.deps.panel.update(DiagnosisPanel.contentFor(shown));
-  }
-
-  /** As after a single run: a run that proves a checklist's goal ticks its verification steps. */
-  private async tickVerifiedSteps(run: ProbeRun): Promise<void> {
-    for (const v of loadEngine().verifiedChecklistSteps(run)) {
-      await this.deps.state.setTick(run.target.host.toLowerCase(), v.checklistId, v.stepId, true);
-    }
   }
 
   /** Endpoints of the lab, if this window started it; a batch never starts the lab itself. */
@@ -269,7 +233,7 @@ async function readTargetsText(file: vscode.Uri): Promise<string> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === file.toString());
   if (open) return open.getText();
   const stat = await vscode.workspace.fs.stat(file);
-  if (stat.size > MAX_FILE_BYTES) throw new Error(`${displayName(file)} is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB; that is not a list of servers.`);
+  if (stat.size > MAX_TARGETS_FILE_BYTES) throw new Error(targetsFileTooLargeMessage(displayName(file)));
   return new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
 }
 

@@ -8,6 +8,8 @@ import { checklistMarkdown } from './checklistMarkdown';
 import { loadEngine } from './engineLoader';
 import { log } from './logger';
 import { NO_SERVER, type PersistentState } from './persistentState';
+import { runReportMarkdown } from './runReport';
+import { serverKeyOf } from './serverKey';
 import {
   DIAGNOSIS_VIEW_TYPE,
   findCommand,
@@ -35,7 +37,6 @@ export interface PanelContent {
 }
 
 export interface DiagnosisPanelHost {
-  rerun(run: ProbeRun): void;
   /** Looks a run up by id (history), for panels restored after a reload. */
   findRun(id: string): Promise<ProbeRun | undefined>;
   /** A panel restored after a reload shows this run: the other views can show it too. */
@@ -73,8 +74,7 @@ export class DiagnosisPanel implements vscode.Disposable {
       };
     }
     const diagnosis = engine.diagnose(run);
-    const ids = [...new Set(diagnosis.causes.flatMap((c) => c.checklistIds))];
-    const checklists = ids.map((id) => engine.getChecklist(id)).filter((c): c is Checklist => Boolean(c));
+    const checklists = engine.checklistsOfDiagnosis(diagnosis);
     // Only a run that got through says something about what works; authFindings looks at the sign-in itself.
     const findings = run.outcome === 'passed' || run.outcome === 'warning' ? engine.authFindings(run) : [];
     return findings.length ? { run, diagnosis, checklists, findings } : { run, diagnosis, checklists };
@@ -171,7 +171,7 @@ export class DiagnosisPanel implements vscode.Disposable {
   }
 
   private server(): string {
-    return this.content?.run?.target.host.toLowerCase() || NO_SERVER;
+    return this.content?.run ? serverKeyOf(this.content.run) : NO_SERVER;
   }
 
   private postShow(): void {
@@ -246,7 +246,8 @@ export class DiagnosisPanel implements vscode.Disposable {
         if (isSafeExternalUrl(message.url)) await vscode.env.openExternal(vscode.Uri.parse(message.url, true));
         return;
       case 'rerun':
-        if (this.content?.run) this.host.rerun(this.content.run);
+        // The same command as the tree's and the status bar's Re-run.
+        if (this.content?.run) void vscode.commands.executeCommand('activesyncDoctor.rerunTest', this.content.run.id);
         return;
     }
   }
@@ -259,8 +260,8 @@ export class DiagnosisPanel implements vscode.Disposable {
       const checklist = content.checklists.find((c) => c.id === checklistId);
       return checklist ? checklistMarkdown(checklist, this.state.ticks(server, checklist.id), content.run?.target.host) : '';
     }
+    if (content.run) return runReportMarkdown(content.run, this.state, content.diagnosis);
     const ticks = this.state.ticksFor(server, content.checklists.map((c) => c.id));
-    if (content.run) return loadEngine().renderRunMarkdown(content.run, content.diagnosis, ticks);
     return content.checklists.map((c) => checklistMarkdown(c, ticks[c.id] ?? [])).join('\n');
   }
 

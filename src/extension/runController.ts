@@ -6,17 +6,16 @@ import * as vscode from 'vscode';
 import type { ProbeOptions } from '../probe/probeOptions';
 import type { ProbeRun } from '../probe/runModel';
 import type { Credentials } from './credentials';
-import { DiagnosisPanel } from './diagnosisPanel';
+import { errorMessage } from '../common/errorMessage';
 import { loadEngine } from './engineLoader';
-import type { HistoryService } from './historyService';
 import type { LabSession } from './labSession';
 import { log } from './logger';
 import type { PersistentState } from './persistentState';
 import { recordSettingNotes } from './probeSettings';
-import { readExtraCa, readSettingsOptions } from './settingsReader';
+import type { RunPublisher } from './runPublisher';
+import { probeOptionsForRun, trustLab } from './settingsReader';
 // A small pure function, imported directly rather than through the lazily loaded engine.
 import { serverKey, withoutCredentials } from './serverKey';
-import type { RunStatusBar } from './statusBar';
 import type { StepsTreeProvider } from './stepsTreeProvider';
 
 export interface RunInputs {
@@ -29,9 +28,7 @@ export interface RunInputs {
 
 export interface RunDependencies {
   steps: StepsTreeProvider;
-  history: HistoryService;
-  panel: DiagnosisPanel;
-  statusBar: RunStatusBar;
+  publisher: RunPublisher;
   credentials: Credentials;
   state: PersistentState;
   lab: LabSession;
@@ -123,9 +120,7 @@ export class RunController {
 
   private async executeUnlocked(inputs: RunInputs, abort: AbortController): Promise<ProbeRun | undefined> {
     const engine = loadEngine();
-    const { options: settingsOptions, notes } = readSettingsOptions();
-    const extraCa = inputs.labScenario ? undefined : await readExtraCa();
-    for (const note of notes) log().warn(note);
+    const settings = await probeOptionsForRun({ labOnly: inputs.labScenario !== undefined });
     const shownTarget = inputs.labScenario ? `lab: ${inputs.labScenario}` : withoutCredentials(inputs.target);
     log().info(`Testing ${shownTarget}${inputs.userName ? ` as ${inputs.userName}` : ' without credentials'}`);
     this.deps.steps.beginLive(shownTarget);
@@ -137,21 +132,17 @@ export class RunController {
         async (progress, token) => {
           token.onCancellationRequested(() => abort.abort());
           let target = inputs.target;
-          let extraCaPem = extraCa;
           if (inputs.labScenario) {
             progress.report({ message: 'Starting the built-in lab…' });
             const lab = await this.deps.lab.get();
             target = lab.urlFor(inputs.labScenario);
-            extraCaPem = lab.caPem;
-            // The lab lives on loopback: a proxy from http.proxy must not carry its traffic.
-            settingsOptions.proxy = '';
+            trustLab(settings, lab.caPem, { labOnly: true });
           }
           const options: ProbeOptions = {
-            ...settingsOptions,
+            ...settings.options,
             target,
             userName: inputs.userName,
             password: inputs.password,
-            extraCaPem,
             labScenario: inputs.labScenario,
             signal: abort.signal,
             onStepStart: (_id, title) => {
@@ -167,12 +158,12 @@ export class RunController {
       );
     } catch (error) {
       this.deps.steps.endLive();
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       log().error(`The test could not run: ${message}`);
       void vscode.window.showErrorMessage(`The ActiveSync test could not run: ${message}`);
       return undefined;
     }
-    recordSettingNotes(run, notes);
+    recordSettingNotes(run, settings.notes);
     log().info(`Finished: ${run.outcome} in ${run.durationMs} ms (run ${run.id})`);
 
     if (!inputs.labScenario) {
@@ -181,20 +172,11 @@ export class RunController {
       if (inputs.userName && key) await this.deps.state.rememberUserName(key, inputs.userName);
     }
     try {
-      await this.deps.history.append(run);
+      await this.deps.publisher.record(run);
     } catch (error) {
-      void vscode.window.showWarningMessage(`The run could not be saved to history: ${error instanceof Error ? error.message : String(error)}`);
+      void vscode.window.showWarningMessage(`The run could not be saved to history: ${errorMessage(error)}`);
     }
-    // A run that proves a checklist's goal (NTLM accepted by an Exchange 2003 back end) ticks its verification steps.
-    for (const v of loadEngine().verifiedChecklistSteps(run)) {
-      await this.deps.state.setTick(run.target.host.toLowerCase(), v.checklistId, v.stepId, true);
-      log().info(`Checklist step ${v.checklistId}/${v.stepId} ticked: this run verified it.`);
-    }
-    this.deps.steps.show(run);
-    this.deps.statusBar.update(run);
-    void vscode.commands.executeCommand('setContext', 'activesyncDoctor.hasRun', true);
-    // An open diagnosis follows the newest run, where it is (no reveal, no focus change).
-    if (this.deps.panel.isOpen()) this.deps.panel.update(DiagnosisPanel.contentFor(run));
+    this.deps.publisher.show(run, { ownsStepsView: true });
     this.announce(run);
     return run;
   }

@@ -1,6 +1,8 @@
-// One normalised name per server, used to key recent servers, saved passwords and checklist
-// ticks, so "Mail.Contoso.com", "https://mail.contoso.com/" and the full ActiveSync URL are one server.
+// One normalised name per server, used to key the last user name, saved passwords and checklist
+// ticks, so "Mail.Contoso.com", "https://mail.contoso.com/" and the full ActiveSync URL are one
+// server, and two servers on one host (different ports) are two.
 // Pure: no vscode import, unit-tested in plain Node.
+import type { ProbeRun } from '../probe/runModel';
 
 /** "host" or "host:port" (port only when it isn't the scheme's default), lower-cased; '' when unusable. */
 export function serverKey(input: string): string {
@@ -14,6 +16,16 @@ export function serverKey(input: string): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * The server a finished run belongs to, for its checklist ticks. The built-in lab listens on new
+ * ports each session, so its runs key by host alone and their ticks survive a restart.
+ */
+export function serverKeyOf(run: Pick<ProbeRun, 'target' | 'labScenario'>): string {
+  const host = run.target.host.toLowerCase();
+  if (run.labScenario) return host;
+  return serverKey(run.target.url || run.target.input) || host;
 }
 
 /** The input with any "user:password@" part of a URL removed, for logs, titles and labels. */

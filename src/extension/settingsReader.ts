@@ -2,7 +2,37 @@
 // one place for the single run and the batch, so both map the settings to probe options the same way.
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
+import type { ProbeOptions } from '../probe/probeOptions';
+import { errorMessage } from '../common/errorMessage';
+import { log } from './logger';
 import { optionsFromSettings, type SettingsOptions } from './probeSettings';
+
+/** What a run (single or batch) takes from VS Code: probe options, the extra CA, and the setting notes. */
+export interface RunSettings {
+  options: SettingsOptions['options'] & Pick<ProbeOptions, 'extraCaPem'>;
+  notes: string[];
+}
+
+/**
+ * Settings and the extra CA file as probe options, read when a run starts; the notes of settings
+ * that relax a check are logged here and recorded in each run by recordSettingNotes. A run against
+ * the built-in lab alone (`labOnly`) skips the extra CA file: it trusts the lab's CA (see trustLab).
+ */
+export async function probeOptionsForRun({ labOnly }: { labOnly: boolean }): Promise<RunSettings> {
+  const { options, notes } = readSettingsOptions();
+  const extraCaPem = labOnly ? undefined : await readExtraCa();
+  for (const note of notes) log().warn(note);
+  return { options: { ...options, extraCaPem }, notes };
+}
+
+/**
+ * Targets on the built-in lab of this window: trust its CA (a key that exists only in this
+ * process) and, when every target is on the lab, keep its loopback traffic away from http.proxy.
+ */
+export function trustLab(settings: RunSettings, labCaPem: string, { labOnly }: { labOnly: boolean }): void {
+  settings.options.extraCaPem = [settings.options.extraCaPem, labCaPem].filter(Boolean).join('\n');
+  if (labOnly) settings.options.proxy = '';
+}
 
 /** The extension's settings (and VS Code's http.proxy / http.proxyStrictSSL) as probe options and notes. */
 export function readSettingsOptions(): SettingsOptions {
@@ -32,7 +62,7 @@ export async function readExtraCa(): Promise<string | undefined> {
     }
     return pem;
   } catch (error) {
-    void vscode.window.showWarningMessage(`Could not read activesyncDoctor.extraCaFile (${path}): ${error instanceof Error ? error.message : String(error)}`);
+    void vscode.window.showWarningMessage(`Could not read activesyncDoctor.extraCaFile (${path}): ${errorMessage(error)}`);
     return undefined;
   }
 }

@@ -8,6 +8,12 @@ import { abbreviate, judgeUserName, normalizeTarget } from './targetInput';
 
 /** A file this large is not a list of servers someone maintains by hand. */
 export const MAX_BATCH_TARGETS = 10_000;
+/** Nor is a targets file larger than this (checked before reading it, by the CLI and the extension). */
+export const MAX_TARGETS_FILE_BYTES = 4 * 1024 * 1024;
+
+export function targetsFileTooLargeMessage(file: string): string {
+  return `${file} is larger than ${MAX_TARGETS_FILE_BYTES / 1024 / 1024} MB; that is not a list of servers.`;
+}
 
 export interface BatchTargetLine extends BatchTarget {
   /** 1-based line number in the file, for messages. */

@@ -9,7 +9,8 @@ import { checklistMarkdown } from '../../src/extension/checklistMarkdown';
 import { optionsFromSettings, recordSettingNotes } from '../../src/extension/probeSettings';
 import { formatDuration, relativeTime } from '../../src/extension/relativeTime';
 import { insertionText, scriptKindOf, scriptsFor } from '../../src/extension/scriptKinds';
-import { parsePasswordKey, passwordKey, serverKey, withoutCredentials } from '../../src/extension/serverKey';
+import { PersistentState } from '../../src/extension/persistentState';
+import { parsePasswordKey, passwordKey, serverKey, serverKeyOf, withoutCredentials } from '../../src/extension/serverKey';
 import { contentSecurityPolicy, makeNonce, renderWebviewShell } from '../../src/extension/webviewHtml';
 import { allStepIds, indexChecklists, isSafeExternalUrl, parseWebviewMessage } from '../../src/extension/webviewProtocol';
 import { buildRun } from './helpers/runBuilder';
@@ -60,6 +61,40 @@ describe('extension: server keys', () => {
     assert.deepEqual(parsePasswordKey(key), { server: '[::1]:8443', userName: 'contoso\\labuser' });
     assert.deepEqual(parsePasswordKey(passwordKey('mail.contoso.com', 'a/b@contoso.com')), { server: 'mail.contoso.com', userName: 'a/b@contoso.com' });
     assert.equal(parsePasswordKey('ticks:x:y'), undefined);
+  });
+});
+
+describe('extension: the server of a run, for checklist ticks', () => {
+  /** globalState as a Map: what PersistentState stores, in memory. */
+  function memoryState(): PersistentState {
+    const values = new Map<string, unknown>();
+    return new PersistentState({
+      keys: () => [...values.keys()],
+      get: <T>(key: string, fallback?: T) => (values.has(key) ? (values.get(key) as T) : fallback),
+      update: async (key: string, value: unknown) => {
+        if (value === undefined) values.delete(key);
+        else values.set(key, value);
+      },
+    } as never);
+  }
+
+  it('keys a run by host and non-default port, as saved passwords are keyed', () => {
+    assert.equal(serverKeyOf(buildRun({ host: 'Mail.Contoso.com', url: 'https://Mail.Contoso.com/Microsoft-Server-ActiveSync' })), 'mail.contoso.com');
+    assert.equal(serverKeyOf(buildRun({ host: 'mail.contoso.com', url: 'https://mail.contoso.com:8443/Microsoft-Server-ActiveSync' })), 'mail.contoso.com:8443');
+  });
+
+  it('keeps separate ticks for two servers on one host (different ports)', async () => {
+    const state = memoryState();
+    const onDefaultPort = buildRun({ host: 'mail.contoso.com', url: 'https://mail.contoso.com/Microsoft-Server-ActiveSync' });
+    const onOtherPort = buildRun({ host: 'mail.contoso.com', url: 'https://mail.contoso.com:8443/Microsoft-Server-ActiveSync' });
+    await state.setTick(serverKeyOf(onDefaultPort), 'esm-2003-iwa', 'enable-iwa', true);
+    assert.deepEqual(state.ticks(serverKeyOf(onDefaultPort), 'esm-2003-iwa'), ['enable-iwa']);
+    assert.deepEqual(state.ticks(serverKeyOf(onOtherPort), 'esm-2003-iwa'), []);
+  });
+
+  it('keys lab runs by host alone: the lab gets new ports every session', () => {
+    const lab = { ...buildRun({ host: '127.0.0.1', url: 'https://127.0.0.1:50123/Microsoft-Server-ActiveSync' }), labScenario: 'options401-iwa' };
+    assert.equal(serverKeyOf(lab), '127.0.0.1');
   });
 });
 
