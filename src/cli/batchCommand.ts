@@ -7,29 +7,20 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { terminalSafe } from '../common/textSafety';
 import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY, runBatch, type BatchResult, type BatchTarget } from '../probe/batch';
-import { parseBatchTargets } from '../probe/batchTargets';
-import { findStep, firstFailedStep, type AuthMethod, type ProbeRun } from '../probe/runModel';
+import { MAX_TARGETS_FILE_BYTES, parseBatchTargets, targetsFileTooLargeMessage } from '../probe/batchTargets';
+import { attentionStep, cleanRunSummary, type ProbeRun } from '../probe/runModel';
 import { flag, has, integerFlag, parseArgs, UsageError, type FlagSpec } from './cliArgs';
 import type { CliIo } from './cliIo';
 import { renderJunitReport, writeJunitReport } from './junitReport';
 import { resolvePassword } from './passwordSource';
+import { authFlag, readCaFile, RUN_FLAGS } from './runFlags';
 import { styleFor, type Style } from './terminalStyle';
 
 export const BATCH_FLAGS: Record<string, FlagSpec> = {
+  ...RUN_FLAGS,
   concurrency: { value: true },
-  json: {},
-  'password-stdin': {},
-  ca: { value: true },
-  insecure: {},
-  timeout: { value: true },
-  'no-cross-check': {},
-  'allow-http': {},
-  auth: { value: true },
-  domain: { value: true },
   junit: { value: true },
 };
-
-const AUTH_METHODS: AuthMethod[] = ['basic', 'ntlm', 'negotiate', 'auto'];
 
 export const BATCH_USAGE = `Usage: activesync-doctor batch <file> [options]
 
@@ -57,7 +48,6 @@ Exit codes: 0 every test passed (warnings allowed), 1 a test failed or was cance
 
 /** Most file errors shown at once; the rest are counted. */
 const MAX_ERRORS_SHOWN = 20;
-const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 export async function batchCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, BATCH_FLAGS);
@@ -68,8 +58,7 @@ export async function batchCommand(argv: readonly string[], io: CliIo): Promise<
   const extraCaPem = readCaFile(flag(args, 'ca'));
 
   const allowHttp = has(args, 'allow-http');
-  const auth = (flag(args, 'auth') ?? 'basic').toLowerCase() as AuthMethod;
-  if (!AUTH_METHODS.includes(auth)) throw new UsageError(`--auth takes one of ${AUTH_METHODS.join(', ')}, not "${String(auth).slice(0, 20)}".`);
+  const auth = authFlag(args);
   const domain = flag(args, 'domain')?.trim() || undefined;
   const junitFile = flag(args, 'junit');
   if (junitFile !== undefined) checkWritableDirectory(junitFile);
@@ -202,41 +191,20 @@ function shortTargetLabel(run: ProbeRun): string {
   return run.target.url ? label.replace(/^https:\/\//, '').replace(/\/Microsoft-Server-ActiveSync$/, '') : label;
 }
 
-/** The step to lead with: the first failed one, else the first warning. */
-function attentionStep(run: ProbeRun) {
-  return firstFailedStep(run) ?? run.steps.find((s) => s.status === 'warning');
-}
-
 function outcomeWord(outcome: ProbeRun['outcome']): string {
   return { passed: 'PASSED', warning: 'WARNING', failed: 'FAILED', cancelled: 'CANCELLED' }[outcome];
 }
 
 function oneLine(run: ProbeRun): string {
-  const step = attentionStep(run);
-  if (step) return step.summary;
-  // A clean run: what the authenticated (or, without a user, the anonymous) OPTIONS said.
-  const answer = [findStep(run, 'optionsAuthenticated'), findStep(run, 'optionsAnonymous')].find((s) => s && s.status === 'passed');
-  return answer?.summary ?? 'every step passed.';
+  return attentionStep(run)?.summary ?? cleanRunSummary(run);
 }
 
 function readTargetsFile(file: string): string {
   try {
-    if (statSync(file).size > MAX_FILE_BYTES) throw new UsageError(`${file} is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB; that is not a list of servers.`);
+    if (statSync(file).size > MAX_TARGETS_FILE_BYTES) throw new UsageError(targetsFileTooLargeMessage(file));
     return readFileSync(file, 'utf8');
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`Cannot read the targets file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-}
-
-function readCaFile(caFile: string | undefined): string | undefined {
-  if (!caFile) return undefined;
-  let pem: string;
-  try {
-    pem = readFileSync(caFile, 'utf8');
-  } catch (error) {
-    throw new UsageError(`Cannot read the CA file ${caFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  if (!/-----BEGIN CERTIFICATE-----/.test(pem)) throw new UsageError(`${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
-  return pem;
 }

@@ -1,13 +1,12 @@
 // `activesync-doctor probe <url|host>`: one connectivity test, printed for a person (step tree
 // and diagnosis), as JSON (the run and its diagnosis) or as Markdown (a change-ticket report).
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { stripControlCharacters, terminalInertJson, terminalSafe } from '../common/textSafety';
 import { diagnose } from '../diagnosis/diagnose';
 import type { MailboxServerHint } from '../diagnosis/diagnosisModel';
 import { renderRunMarkdown } from '../diagnosis/markdownReport';
 import type { RunningLab } from '../lab/labEntry';
-import type { AuthMethod, ProbeRun } from '../probe/runModel';
+import type { ProbeRun } from '../probe/runModel';
 import { runProbe } from '../probe/probe';
 import type { ProbeOptions } from '../probe/probeOptions';
 import { readOwnerOnlySecret } from '../common/secretFile';
@@ -16,23 +15,16 @@ import { nagiosResult, type CertificateThresholds } from './nagiosOutput';
 import type { CliIo } from './cliIo';
 import { renderHumanReport } from './humanReport';
 import { resolvePassword } from './passwordSource';
+import { authFlag, readCaFile, RUN_FLAGS } from './runFlags';
 import { styleFor } from './terminalStyle';
 
 export const PROBE_FLAGS: Record<string, FlagSpec> = {
+  ...RUN_FLAGS,
   user: { value: true },
-  'password-stdin': {},
-  ca: { value: true },
-  insecure: {},
-  'allow-http': {},
-  timeout: { value: true },
-  'no-cross-check': {},
-  json: {},
   markdown: {},
   verbose: {},
   proxy: { value: true },
   'connect-to': { value: true },
-  auth: { value: true },
-  domain: { value: true },
   lab: { value: true },
   'log-http': {},
   'mailbox-on': { value: true },
@@ -52,8 +44,6 @@ const MAILBOX_HINTS: Record<string, MailboxServerHint> = {
   later: 'later',
   online: 'online',
 };
-
-const AUTH_METHODS: AuthMethod[] = ['basic', 'ntlm', 'negotiate', 'auto'];
 
 export const PROBE_USAGE = `Usage: activesync-doctor probe <url|host> [options]
        activesync-doctor probe --lab <scenario> [options]
@@ -121,8 +111,7 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   }
   const passwordFile = flag(args, 'password-file');
   if (passwordFile !== undefined && has(args, 'password-stdin')) throw new UsageError('Give --password-stdin or --password-file, not both.');
-  const auth = (flag(args, 'auth') ?? 'basic').toLowerCase() as AuthMethod;
-  if (!AUTH_METHODS.includes(auth)) throw new UsageError(`--auth takes one of ${AUTH_METHODS.join(', ')}, not "${String(auth).slice(0, 20)}".`);
+  const auth = authFlag(args);
   const domain = flag(args, 'domain')?.trim() || undefined;
   if (domain !== undefined && !/^[^\\/@\s]{1,255}$/.test(domain)) throw new UsageError('--domain takes a NetBIOS or DNS domain name, e.g. CONTOSO or contoso.com.');
   const timeout = integerFlag(args, 'timeout', 100, 600_000);
@@ -131,16 +120,7 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   const mailboxOn = flag(args, 'mailbox-on');
   if (mailboxOn !== undefined && !MAILBOX_HINTS[mailboxOn]) throw new UsageError(`--mailbox-on takes one of ${Object.keys(MAILBOX_HINTS).join(', ')}.`);
 
-  let extraCaPem: string | undefined;
-  const caFile = flag(args, 'ca');
-  if (caFile) {
-    try {
-      extraCaPem = readFileSync(caFile, 'utf8');
-    } catch (error) {
-      throw new UsageError(`Cannot read the CA file ${caFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-    if (!/-----BEGIN CERTIFICATE-----/.test(extraCaPem)) throw new UsageError(`${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
-  }
+  let extraCaPem = readCaFile(flag(args, 'ca'));
 
   let lab: RunningLab | undefined;
   let target = args.positionals[0] ?? '';

@@ -1,6 +1,6 @@
 // The remediation checklists as data, looked up by stable id. Each checklist lives in its own file
 // under checklists/; this is the index the diagnosis, the webview, the CLI and exports read.
-import type { Checklist } from './diagnosisModel';
+import type { Checklist, Diagnosis } from './diagnosisModel';
 import { anonymousAccessChecklist } from './checklists/anonymousAccessChecklist';
 import { blocked456Checklist } from './checklists/blocked456Checklist';
 import { credentialsChecklist } from './checklists/credentialsChecklist';
@@ -50,6 +50,11 @@ export function checklistsFor(checklistIds: readonly string[]): Checklist[] {
     if (c && !out.includes(c)) out.push(c);
   }
   return out;
+}
+
+/** The checklists of every cause of a diagnosis, best cause first, each once. */
+export function checklistsOfDiagnosis(diagnosis: Pick<Diagnosis, 'causes'>): Checklist[] {
+  return checklistsFor(diagnosis.causes.flatMap((c) => c.checklistIds));
 }
 
 /** Every tickable id as `checklistId/stepId`, sub-steps included, in display order. */

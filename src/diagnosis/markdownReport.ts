@@ -4,7 +4,7 @@
 // than any backtick run inside), so server or user text can't become links, images or HTML.
 import { escapeMarkdown, fenceFor, stripControlCharacters } from '../common/textSafety';
 import type { HttpExchange, ProbeRun, ProbeStep, StepStatus } from '../probe/runModel';
-import { checklistsFor } from './checklists';
+import { checklistsFor, checklistsOfDiagnosis } from './checklists';
 import type { Checklist, ChecklistCommand, ChecklistStep, ChecklistTicks, Diagnosis, DiagnosisCause, EvidenceRef, Link } from './diagnosisModel';
 
 export { renderDiagnosisText } from './diagnosisText';
@@ -25,7 +25,7 @@ export function renderRunMarkdown(run: ProbeRun, diagnosis?: Diagnosis, ticks: C
   out.push('');
   if (diagnosis) {
     out.push(...diagnosisSection(diagnosis), '');
-    const checklists = checklistsFor(diagnosis.causes.flatMap((c) => c.checklistIds));
+    const checklists = checklistsOfDiagnosis(diagnosis);
     if (checklists.length > 0) {
       out.push('## Remediation checklists', '');
       for (const c of checklists) out.push(...checklistLines(c, ticks[c.id] ?? []), '');

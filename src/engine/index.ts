@@ -11,7 +11,7 @@ export * from '../probe/runModel';
 export { diagnose } from '../diagnosis/diagnose';
 export { verifiedChecklistSteps, authFindings } from '../diagnosis/iwaVerification';
 export * from '../diagnosis/diagnosisModel';
-export { CHECKLISTS, getChecklist, checklistsFor, verificationScripts } from '../diagnosis/checklists';
+export { CHECKLISTS, getChecklist, checklistsFor, checklistsOfDiagnosis, verificationScripts } from '../diagnosis/checklists';
 export { renderRunMarkdown, renderDiagnosisText } from '../diagnosis/markdownReport';
 export { HistoryStore } from '../history/historyStore';
 export type { RunSummary, ServerGroup, HistoryStoreOptions } from '../history/historyStore';

@@ -1,19 +1,9 @@
 // The words and choices of "Run Batch Test" that need no VS Code: the summary sentence, the one
 // log line per target, which run the Test Steps view shows afterwards, and which targets are
 // endpoints of the built-in lab running in this window. Pure, so plain Node tests cover it.
-import type { ProbeRun, ProbeStep, RunOutcome } from '../probe/runModel';
+import { attentionStep, cleanRunSummary, countOutcomes, type ProbeRun } from '../probe/runModel';
 
-export interface OutcomeCounts {
-  passed: number;
-  warnings: number;
-  failed: number;
-  cancelled: number;
-}
-
-export function countOutcomes(runs: readonly ProbeRun[]): OutcomeCounts {
-  const count = (outcome: RunOutcome) => runs.filter((r) => r.outcome === outcome).length;
-  return { passed: count('passed'), warnings: count('warning'), failed: count('failed'), cancelled: count('cancelled') };
-}
+export { countOutcomes, type OutcomeCounts } from '../probe/runModel';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -25,17 +15,10 @@ export function batchSummaryText(runs: readonly ProbeRun[]): string {
   return `${plural(runs.length, 'server')}: ${parts.join(', ')}`;
 }
 
-/** The step a reader should look at first: the first failed one, else the first with a warning. */
-function attentionStep(run: ProbeRun): ProbeStep | undefined {
-  return run.steps.find((s) => s.status === 'failed') ?? run.steps.find((s) => s.status === 'warning');
-}
-
 /** What one run came to, in one line: the step to look at, or what the server answered. */
 function outcomeSummary(run: ProbeRun): string {
   const step = attentionStep(run);
-  if (step) return `${step.title}: ${step.summary}`;
-  const answer = ['optionsAuthenticated', 'optionsAnonymous'].map((id) => run.steps.find((s) => s.id === id)).find((s) => s?.status === 'passed');
-  return answer?.summary ?? 'every step passed.';
+  return step ? `${step.title}: ${step.summary}` : cleanRunSummary(run);
 }
 
 /**

@@ -6,15 +6,16 @@ import type { ProbeRun, ProbeStep } from '../probe/runModel';
 import type { BatchRunner } from './batchRunner';
 import type { Credentials } from './credentials';
 import { DiagnosisPanel } from './diagnosisPanel';
-import { loadEngine } from './engineLoader';
 import type { HistoryNode } from './historyTreeProvider';
 import type { HistoryService } from './historyService';
 import { log } from './logger';
 import type { PersistentState } from './persistentState';
 import type { RunController } from './runController';
+import { runReportMarkdown } from './runReport';
 import { insertionText, scriptKindOf, scriptsFor } from './scriptKinds';
 import type { RunStatusBar } from './statusBar';
 import type { StepsNode, StepsTreeProvider } from './stepsTreeProvider';
+import { errorMessage } from '../common/errorMessage';
 
 export interface CommandServices {
   controller: RunController;
@@ -51,7 +52,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
       try {
         return await handler(arg);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         log().error(`${name}: ${message}`);
         void vscode.window.showErrorMessage(`ActiveSync Doctor: ${message}`);
         return undefined;
@@ -133,7 +134,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     register('showLog', () => log().show()),
 
     register('copyDetails', async (arg) => {
-      const text = detailsText(arg as CommandArgument, await resolveRun(arg));
+      const text = detailsText(arg as CommandArgument, await resolveRun(arg), services.state);
       if (!text) return undefined;
       await vscode.env.clipboard.writeText(text);
       void vscode.window.setStatusBarMessage('Details copied', 3000);
@@ -158,14 +159,12 @@ function runIdOf(arg: CommandArgument): string | undefined {
 }
 
 /** Plain text of a tree node for the clipboard; a whole run is copied as its Markdown report. */
-function detailsText(arg: CommandArgument, run: ProbeRun | undefined): string | undefined {
+function detailsText(arg: CommandArgument, run: ProbeRun | undefined, state: PersistentState): string | undefined {
   if (arg && typeof arg === 'object') {
     if (arg.kind === 'detail') return `${arg.detail.label}: ${arg.detail.value}`;
     if (arg.kind === 'step') return stepText(arg.step, 0);
   }
-  if (!run) return undefined;
-  const engine = loadEngine();
-  return engine.renderRunMarkdown(run, engine.diagnose(run));
+  return run ? runReportMarkdown(run, state) : undefined;
 }
 
 function stepText(step: ProbeStep, depth: number): string {
@@ -206,10 +205,7 @@ async function exportReport(run: ProbeRun, services: CommandServices): Promise<v
 /** The text of an export. The run model holds no password, so JSON is the run as it is. */
 export function renderExport(run: ProbeRun, format: 'markdown' | 'json', state: PersistentState): string {
   if (format === 'json') return `${JSON.stringify(run, null, 2)}\n`;
-  const engine = loadEngine();
-  const diagnosis = engine.diagnose(run);
-  const checklistIds = [...new Set(diagnosis.causes.flatMap((c) => c.checklistIds))];
-  return engine.renderRunMarkdown(run, diagnosis, state.ticksFor(run.target.host.toLowerCase(), checklistIds));
+  return runReportMarkdown(run, state);
 }
 
 /**

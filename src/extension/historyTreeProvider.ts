@@ -6,6 +6,7 @@ import type { RunSummary, ServerGroup } from '../history/runSummary';
 import type { HistoryService } from './historyService';
 import { formatDuration, relativeTime } from './relativeTime';
 import { outcomeText, statusIcon, type TreeSnapshotNode } from './stepsTreeProvider';
+import { errorMessage } from '../common/errorMessage';
 
 export type HistoryNode =
   | { kind: 'server'; group: ServerGroup }
@@ -40,7 +41,7 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
       try {
         groups = await this.history.groups();
       } catch (error) {
-        void vscode.window.showErrorMessage(`Could not read the ActiveSync history: ${error instanceof Error ? error.message : String(error)}`);
+        void vscode.window.showErrorMessage(`Could not read the ActiveSync history: ${errorMessage(error)}`);
         return [];
       }
       void vscode.commands.executeCommand('setContext', 'activesyncDoctor.hasRun', groups.length > 0);

@@ -25,27 +25,20 @@ function remember(line: string): void {
   if (recent.length > KEEP_LINES) recent.splice(0, recent.length - KEEP_LINES);
 }
 
+/** Every level takes the same path: control characters made inert, kept in memory, then written. */
+function writer(level: 'info' | 'warn' | 'error' | 'debug'): (message: string) => void {
+  return (message) => {
+    const line = stripControlCharacters(message);
+    remember(line);
+    output()[level](line);
+  };
+}
+
 const logger: Logger = {
-  info: (message) => {
-    const line = stripControlCharacters(message);
-    remember(line);
-    output().info(line);
-  },
-  warn: (message) => {
-    const line = stripControlCharacters(message);
-    remember(line);
-    output().warn(line);
-  },
-  error: (message) => {
-    const line = stripControlCharacters(message);
-    remember(line);
-    output().error(line);
-  },
-  debug: (message) => {
-    const line = stripControlCharacters(message);
-    remember(line);
-    output().debug(line);
-  },
+  info: writer('info'),
+  warn: writer('warn'),
+  error: writer('error'),
+  debug: writer('debug'),
   show: () => output().show(true),
 };
 

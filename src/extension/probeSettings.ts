@@ -2,7 +2,7 @@
 // options, with a note for every setting that weakens a check so the run can say so.
 // Pure: the caller reads the configuration; this file has no vscode import.
 import type { ProbeOptions } from '../probe/probeOptions';
-import type { AuthMethod, ProbeRun } from '../probe/runModel';
+import { AUTH_METHODS, type AuthMethod, type ProbeRun } from '../probe/runModel';
 
 export interface SettingsSnapshot {
   timeoutSeconds: unknown;
@@ -26,7 +26,6 @@ export interface SettingsOptions {
 }
 
 const DEFAULT_TIMEOUT_SECONDS = 30;
-const AUTH_METHODS: AuthMethod[] = ['basic', 'ntlm', 'negotiate', 'auto'];
 
 export function optionsFromSettings(settings: SettingsSnapshot): SettingsOptions {
   const notes: string[] = [];
@@ -41,7 +40,7 @@ export function optionsFromSettings(settings: SettingsSnapshot): SettingsOptions
   if (allowHttp) notes.push('Plain http:// targets are allowed (setting activesyncDoctor.allowPlainHttp); credentials would cross the network unencrypted.');
   const proxyText = typeof settings.httpProxy === 'string' ? settings.httpProxy.trim() : '';
   // Anything unknown falls back to Basic, what devices use, rather than failing the run.
-  const auth: AuthMethod = typeof settings.authentication === 'string' && (AUTH_METHODS as string[]).includes(settings.authentication) ? (settings.authentication as AuthMethod) : 'basic';
+  const auth: AuthMethod = typeof settings.authentication === 'string' && (AUTH_METHODS as readonly string[]).includes(settings.authentication) ? (settings.authentication as AuthMethod) : 'basic';
   const domain = typeof settings.domain === 'string' && settings.domain.trim() !== '' ? settings.domain.trim() : undefined;
   return {
     options: {

@@ -4,7 +4,7 @@
 // (or, for a bug of ours, throwing) never stops the others, and one cancel stops them all.
 import { runProbe } from './probe';
 import type { ProbeOptions } from './probeOptions';
-import type { ProbeRun } from './runModel';
+import { countOutcomes, type OutcomeCounts, type ProbeRun } from './runModel';
 import { newRunShell } from './runShell';
 import { skippedStep } from './stepBuilder';
 import { normalizeTarget } from './targetInput';
@@ -34,13 +34,9 @@ export interface BatchOptions extends SharedProbeOptions {
   signal?: AbortSignal;
 }
 
-export interface BatchResult {
+export interface BatchResult extends OutcomeCounts {
   /** One run per target, in input order. */
   runs: ProbeRun[];
-  passed: number;
-  warnings: number;
-  failed: number;
-  cancelled: number;
   durationMs: number;
   /** Highest resident set size sampled while the batch ran (this whole process). */
   peakRssBytes?: number;
@@ -90,13 +86,9 @@ export async function runBatch(targets: readonly BatchTarget[], options: BatchOp
     clearInterval(sampler);
   }
 
-  const count = (outcome: ProbeRun['outcome']) => runs.filter((r) => r.outcome === outcome).length;
   return {
     runs,
-    passed: count('passed'),
-    warnings: count('warning'),
-    failed: count('failed'),
-    cancelled: count('cancelled'),
+    ...countOutcomes(runs),
     durationMs: Math.round((performance.now() - started) * 10) / 10,
     peakRssBytes,
   };

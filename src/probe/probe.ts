@@ -15,7 +15,7 @@ import { windowsAuthHandshake } from './ntlm/windowsAuthHandshake';
 import { judgeAnonymous, judgeAuthenticated } from './optionsSteps';
 import { DEFAULT_TIMEOUTS, type ProbeOptions } from './probeOptions';
 import { openTunnel, parseProxy, proxyFor, type ProxyEndpoint } from './proxyTunnel';
-import { runOutcome, type ProbeRun, type ProbeStep, type StepId } from './runModel';
+import { AUTH_METHODS, runOutcome, type ProbeRun, type ProbeStep, type StepId } from './runModel';
 import { newRunShell } from './runShell';
 import { childStep, skippedStep, StepBuilder } from './stepBuilder';
 import { connectOnce, tcpStep } from './tcpStep';
@@ -91,7 +91,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
       // A name here would be resolved behind the user's back: only an address is meant.
       findings.push({ severity: 'error', category: 'input.invalidHost', message: `The connect-to override "${abbreviate(options.connectTo, 60)}" is not an IP address.` });
     }
-    if (!['basic', 'ntlm', 'negotiate', 'auto'].includes(auth)) {
+    if (!(AUTH_METHODS as readonly string[]).includes(auth)) {
       findings.push({ severity: 'error', category: 'input.userNameForm', message: `Unknown authentication method "${abbreviate(String(auth), 40)}": use basic, ntlm, negotiate or auto.` });
     }
     inputBuilder.evidence.userNameForm = userNameForm(options.userName);

@@ -227,7 +227,9 @@ export interface ProbeStep {
   children: ProbeStep[];
 }
 
-export type AuthMethod = 'basic' | 'ntlm' | 'negotiate' | 'auto';
+/** How a run signs in; the settings, the CLI's --auth and the targets file take these words. */
+export const AUTH_METHODS = ['basic', 'ntlm', 'negotiate', 'auto'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 export interface ProbeTarget {
   /** What the user typed (credentials in it are stripped before it is stored). */
@@ -299,4 +301,28 @@ export function firstFailedStep(run: Pick<ProbeRun, 'steps'>): ProbeStep | undef
 /** The server's leaf certificate as the TLS step recorded it (also when the step failed on it). */
 export function leafCertificate(run: Pick<ProbeRun, 'steps'>): CertificateInfo | undefined {
   return run.steps.find((s) => s.id === 'tls')?.evidence.certificate;
+}
+
+/** The step a reader should look at first: the first failed one, else the first with a warning. */
+export function attentionStep(run: Pick<ProbeRun, 'steps'>): ProbeStep | undefined {
+  return firstFailedStep(run) ?? run.steps.find((s) => s.status === 'warning');
+}
+
+/** What a run with nothing to look at came to: the authenticated (or, without a user, the anonymous) OPTIONS answer. */
+export function cleanRunSummary(run: Pick<ProbeRun, 'steps'>): string {
+  const answer = [findStep(run, 'optionsAuthenticated'), findStep(run, 'optionsAnonymous')].find((s) => s?.status === 'passed');
+  return answer?.summary ?? 'every step passed.';
+}
+
+export interface OutcomeCounts {
+  passed: number;
+  warnings: number;
+  failed: number;
+  cancelled: number;
+}
+
+/** How many runs ended each way (a batch's summary). */
+export function countOutcomes(runs: readonly Pick<ProbeRun, 'outcome'>[]): OutcomeCounts {
+  const count = (outcome: RunOutcome) => runs.filter((r) => r.outcome === outcome).length;
+  return { passed: count('passed'), warnings: count('warning'), failed: count('failed'), cancelled: count('cancelled') };
 }
