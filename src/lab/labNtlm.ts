@@ -7,8 +7,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { create_NT_hashed_password } from 'httpntlm/ntlm';
-import { AV_ID, NTLM_FLAGS, NTLM_SIGNATURE } from '../probe/ntlm/ntlmChallenge';
-import { NTLMSSP_OID, readNegotiateToken, wrapNegTokenResp } from '../probe/ntlm/spnego';
+import { AV_ID, NTLM_FLAGS, NTLM_SIGNATURE } from '../protocol/ntlm/ntlmChallenge';
+import { NTLMSSP_OID, readNegotiateToken, wrapNegTokenResp } from '../protocol/ntlm/spnego';
 import { LAB_CLOUD_UPN, LAB_PASSWORD, LAB_UPN, LAB_USER, type LabAccountKind } from './labAccounts';
 
 /** How a scenario's directory treats Integrated Windows authentication. */

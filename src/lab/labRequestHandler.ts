@@ -2,7 +2,7 @@
 // directory (OPTIONS above all), and EWS and Autodiscover, which the probe's credential
 // cross-check calls. Anything else gets the server's own 404 page.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { offeredSchemes, parseWwwAuthenticate } from '../probe/authChallenges';
+import { offeredSchemes, parseWwwAuthenticate } from '../protocol/authChallenges';
 import { checkLabAuthorization, type LabAuthResult } from './labAuth';
 import { handleWindowsAuth, type LabWindowsHost } from './labNtlm';
 import { emailAddressFor, LAB_DISPLAY_NAME } from './labAccounts';
@@ -222,8 +222,8 @@ function easStatus(ctx: LabRequestContext, profile: ServerProfile, status: numbe
 // ---- 401 and 404 ----------------------------------------------------------------------------
 
 function unauthorized(profile: ServerProfile, auth: LabAuthResult): Reply {
-  // The lab cannot run an NTLM/Negotiate exchange (no domain controller), so such a token gets
-  // the first 401 again rather than a Type 2 challenge.
+  // A scheme the scenario does not offer (an NTLM token where only Basic is enabled, say) gets
+  // the first 401 again; handshakes the scenario does offer are answered by labNtlm.ts before this.
   const rejectedCredentials = auth.kind === 'rejected' && profile.rejectedChallenges !== undefined;
   const challenges = rejectedCredentials ? profile.rejectedChallenges! : profile.anonymousChallenges;
   const extra: HeaderList =

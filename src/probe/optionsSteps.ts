@@ -1,7 +1,7 @@
 // Steps 5 and 6: the OPTIONS command, first without credentials (to learn which sign-in
 // schemes the server offers) and then with them (to read the ActiveSync headers a device
 // needs). The judging is separate from the sending so every status is read the same way.
-import { describeChallenges, offeredSchemes, parseWwwAuthenticate } from './authChallenges';
+import { describeChallenges, offeredSchemes, parseWwwAuthenticate } from '../protocol/authChallenges';
 import type { HttpResult } from './httpConnection';
 import type { FailureCategory, ProbeStep, StepEvidence } from './runModel';
 import {

@@ -2,7 +2,7 @@
 // a Bearer challenge, case-insensitive parameter names, token68 payloads, quoted strings with
 // escapes and commas, and garbage that must never throw.
 import assert from 'node:assert/strict';
-import { describeChallenges, offeredSchemes, parseWwwAuthenticate } from '../../src/probe/authChallenges';
+import { describeChallenges, offeredSchemes, parseWwwAuthenticate } from '../../src/protocol/authChallenges';
 import type { AuthChallenge } from '../../src/probe/runModel';
 
 const EXO_BEARER =

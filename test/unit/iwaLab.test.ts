@@ -283,7 +283,7 @@ describe('Integrated Windows authentication against the lab', function () {
   it('keeps the lab\'s challenge per connection: an answer on another connection is refused', async () => {
     // Leg 1 on one connection, leg 2 on a fresh one: the lab must not accept it.
     const { negotiateMessage, authenticateMessage } = await import('../../src/probe/ntlm/ntlmMessages');
-    const { decodeChallengeMessage } = await import('../../src/probe/ntlm/ntlmChallenge');
+    const { decodeChallengeMessage } = await import('../../src/protocol/ntlm/ntlmChallenge');
     const url = new URL(lab.urlFor('iwa-only-2003'));
     const request = (auth: string, agent: https.Agent) =>
       new Promise<{ status: number; header: string }>((resolve, reject) => {

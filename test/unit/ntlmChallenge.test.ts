@@ -3,8 +3,8 @@
 // come back as an error or a warning, never an exception.
 import assert from 'node:assert/strict';
 import { challengeMessage } from '../../src/lab/labNtlm';
-import { AV_ID, decodeChallengeMessage, describeFlags, NTLM_FLAGS, windowsReleaseName } from '../../src/probe/ntlm/ntlmChallenge';
-import { NTLMSSP_OID, oidToString, readNegotiateToken, wrapNegTokenInit, wrapNegTokenResp } from '../../src/probe/ntlm/spnego';
+import { AV_ID, decodeChallengeMessage, describeFlags, NTLM_FLAGS, windowsReleaseName } from '../../src/protocol/ntlm/ntlmChallenge';
+import { NTLMSSP_OID, oidToString, readNegotiateToken, wrapNegTokenInit, wrapNegTokenResp } from '../../src/protocol/ntlm/spnego';
 
 const HOST = { netbiosComputer: 'EX2003', dnsComputer: 'ex2003.contoso.example', version: [5, 2, 3790] as [number, number, number] };
 const CHALLENGE = Buffer.from('0123456789abcdef', 'hex');

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { challengeMessage, ntowfV2, ntProofStr, parseAuthenticateMessage } from '../../src/lab/labNtlm';
-import { decodeChallengeMessage } from '../../src/probe/ntlm/ntlmChallenge';
+import { decodeChallengeMessage } from '../../src/protocol/ntlm/ntlmChallenge';
 import { authenticateMessage, negotiateMessage } from '../../src/probe/ntlm/ntlmMessages';
 import { describeIdentity, ntlmIdentity } from '../../src/probe/ntlm/ntlmUserName';
 

@@ -4,7 +4,7 @@
 // every attempt kept as a child step. An attempt that reached the password check and failed is
 // not repeated with the same protocol under another name: each refusal counts towards the
 // account's lockout threshold.
-import { offeredSchemes, parseWwwAuthenticate } from '../authChallenges';
+import { offeredSchemes, parseWwwAuthenticate } from '../../protocol/authChallenges';
 import type { HttpResult, ProbeHttpConnection } from '../httpConnection';
 import { judgeAuthenticated } from '../optionsSteps';
 import type { AuthMethod, FailureCategory, ProbeStep, StepEvidence } from '../runModel';

@@ -3,7 +3,7 @@
 // always answers with NTLMv2: it never sends the LM or NTLMv1 responses an old or hostile server
 // could ask for, because those can be cracked back into the password.
 import { createType1Message, createType3Message } from 'httpntlm/ntlm';
-import { NTLM_FLAGS, type NtlmChallengeMessage } from './ntlmChallenge';
+import { NTLM_FLAGS, type NtlmChallengeMessage } from '../../protocol/ntlm/ntlmChallenge';
 import type { NtlmIdentity } from './ntlmUserName';
 
 /** An empty AV pair list: only the MsvAvEOL terminator. */

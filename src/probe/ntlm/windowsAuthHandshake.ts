@@ -7,15 +7,15 @@
 // Negotiate carries NTLM wrapped in SPNEGO (a NegTokenInit naming only NTLMSSP), which is what a
 // Windows client that cannot get a Kerberos ticket sends; a server's raw NTLMSSP answer under
 // Negotiate is accepted too. Kerberos itself needs a domain-joined client and is out of scope.
-import { describeChallenges, parseWwwAuthenticate } from '../authChallenges';
+import { describeChallenges, parseWwwAuthenticate } from '../../protocol/authChallenges';
 import type { HttpResult, ProbeHttpConnection } from '../httpConnection';
 import type { FailureCategory, ProbeStep, StepEvidence } from '../runModel';
 import { headerValues } from '../serverIdentity';
 import { childStep } from '../stepBuilder';
-import { decodeChallengeMessage, describeFlags, formatVersion, MAX_CHALLENGE_BYTES, windowsReleaseName, type NtlmChallengeMessage } from './ntlmChallenge';
+import { decodeChallengeMessage, describeFlags, formatVersion, MAX_CHALLENGE_BYTES, windowsReleaseName, type NtlmChallengeMessage } from '../../protocol/ntlm/ntlmChallenge';
 import { authenticateMessage, negotiateMessage } from './ntlmMessages';
 import { describeIdentity, ntlmIdentity, type NtlmIdentity } from './ntlmUserName';
-import { oidToString, readNegotiateToken, wrapNegTokenInit, wrapNegTokenResp } from './spnego';
+import { oidToString, readNegotiateToken, wrapNegTokenInit, wrapNegTokenResp } from '../../protocol/ntlm/spnego';
 
 export type WindowsScheme = 'NTLM' | 'Negotiate';
 

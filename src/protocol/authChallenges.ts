@@ -2,7 +2,7 @@
 // header lines (IIS: "Negotiate", "NTLM", "Basic realm=…") or folded into one line
 // (Exchange Online: `Bearer client_id="…", trusted_issuers="…",Negotiate,NTLM,Basic realm="…"`);
 // both forms, quoted strings with escapes and token68 payloads are handled. Never throws.
-import type { AuthChallenge } from './runModel';
+import type { AuthChallenge } from '../probe/runModel';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/;
 const MAX_CHALLENGES = 64;

@@ -195,7 +195,6 @@ function utf16(bytes: Buffer): string {
 
 /** Server text goes into evidence: strip control characters and cap the length. */
 function cleanText(text: string): string {
-  // eslint-disable-next-line no-control-regex
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '');
   return clean.length > MAX_NAME_CHARS ? `${clean.slice(0, MAX_NAME_CHARS)}…` : clean;
 }
