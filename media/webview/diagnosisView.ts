@@ -3,8 +3,8 @@
 // imports vscode: it talks to the extension only through postMessage, and keeps its last message
 // with setState so the page comes back at once when the panel is shown again or VS Code reloads.
 import type { Checklist, ChecklistCommand, ChecklistStep, DiagnosisCause, EvidenceRef, Link } from '../../src/diagnosis/diagnosisModel';
-import type { ProbeRun, ProbeStep, RunOutcome, StepStatus } from '../../src/probe/runModel';
-import { parseFindings, type DiagnosisViewState, type HostToWebviewMessage, type PanelFinding, type ShowMessage, type WebviewToHostMessage } from '../../src/extension/webviewProtocol';
+import { findStep, type ProbeRun, type RunOutcome, type StepStatus } from '../../src/probe/runModel';
+import { allStepIds, parseFindings, type DiagnosisViewState, type HostToWebviewMessage, type PanelFinding, type ShowMessage, type WebviewToHostMessage } from '../../src/webview/webviewProtocol';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHostMessage): void;
@@ -125,23 +125,11 @@ function renderHeader(message: ShowMessage): HTMLElement {
   return header;
 }
 
-function stepTitle(run: ProbeRun, stepId: string): string | undefined {
-  const find = (steps: ProbeStep[]): ProbeStep | undefined => {
-    for (const s of steps) {
-      if (s.id === stepId) return s;
-      const hit = find(s.children);
-      if (hit) return hit;
-    }
-    return undefined;
-  };
-  return find(run.steps)?.title;
-}
-
 function renderEvidence(run: ProbeRun, title: string, refs: EvidenceRef[], kind: 'supporting' | 'against'): HTMLElement | undefined {
   if (refs.length === 0) return undefined;
   const list = el('ul', { className: `evidence evidence-${kind}` });
   for (const ref of refs) {
-    const from = stepTitle(run, ref.stepId);
+    const from = findStep(run, ref.stepId)?.title;
     list.append(el('li', {},
       icon(kind === 'supporting' ? 'arrow-right' : 'arrow-left'),
       ' ', el('span', { className: 'evidence-label', text: `${ref.label}: ` }),
@@ -197,7 +185,7 @@ function renderFindings(run: ProbeRun, findings: PanelFinding[]): HTMLElement {
     if (finding.evidence.length) {
       const evidence = el('ul', { className: 'evidence evidence-finding' });
       for (const ref of finding.evidence) {
-        const from = ref.stepId ? stepTitle(run, ref.stepId) : undefined;
+        const from = ref.stepId ? findStep(run, ref.stepId)?.title : undefined;
         evidence.append(el('li', {},
           el('span', { className: 'evidence-label', text: `${ref.label}: ` }),
           el('code', { text: ref.value }),
@@ -305,18 +293,10 @@ function renderLinks(links: Link[]): HTMLElement {
 
 // ---- ticks ----
 
-function stepIdsOf(steps: ChecklistStep[], into: string[] = []): string[] {
-  for (const s of steps) {
-    into.push(s.id);
-    stepIdsOf(s.substeps ?? [], into);
-  }
-  return into;
-}
-
 function updateProgress(checklistId: string): void {
   const checklist = shown?.checklists.find((c) => c.id === checklistId);
   if (!checklist) return;
-  const ids = stepIdsOf(checklist.steps);
+  const ids = allStepIds(checklist);
   const ticked = ticks.get(checklistId);
   // Only ids that exist count: a tick kept from an older version of the checklist must not inflate "done".
   const total = ids.length;

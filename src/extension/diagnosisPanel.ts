@@ -21,7 +21,7 @@ import {
   type PanelFinding,
   type ShowMessage,
   type WebviewToHostMessage,
-} from './webviewProtocol';
+} from '../webview/webviewProtocol';
 import { makeNonce, renderWebviewShell } from './webviewHtml';
 
 /** Shown beside scripts when no run exists yet: the fix the seed article is about. */

@@ -17,7 +17,7 @@ import { RunPublisher } from './runPublisher';
 import { RunStatusBar } from './statusBar';
 import { StepsTreeProvider } from './stepsTreeProvider';
 import type { ActiveSyncDoctorApi } from './testApi';
-import { DIAGNOSIS_VIEW_TYPE } from './webviewProtocol';
+import { DIAGNOSIS_VIEW_TYPE } from '../webview/webviewProtocol';
 
 export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi | undefined {
   const state = new PersistentState(context.globalState);
@@ -38,6 +38,9 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
   const batch = new BatchRunner({ publisher, lab });
 
   const stepsView = vscode.window.createTreeView('activesyncDoctor.steps', { treeDataProvider: steps, showCollapseAll: true });
+  // The tree asks whether its view is visible, maybe while the view is being created from it:
+  // `let` and the `?.` keep that early call from reading an uninitialised binding.
+  // eslint-disable-next-line prefer-const
   let historyView: vscode.TreeView<unknown> | undefined;
   const historyTree = new HistoryTreeProvider(history, () => historyView?.visible === true);
   historyView = vscode.window.createTreeView('activesyncDoctor.history', { treeDataProvider: historyTree, showCollapseAll: true }) as vscode.TreeView<unknown>;

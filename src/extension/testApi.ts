@@ -4,7 +4,7 @@
 // It exposes no secrets either way: passwords go in (for a run) but never come out.
 import type { ProbeRun } from '../probe/runModel';
 import type { BatchRunResult } from './batchRunner';
-import type { ShowMessage } from './webviewProtocol';
+import type { ShowMessage } from '../webview/webviewProtocol';
 import type { TreeSnapshotNode } from './stepsTreeProvider';
 
 export interface ActiveSyncDoctorApi {

@@ -1,7 +1,8 @@
 // The messages between the extension and the diagnosis webview, and the one place that checks
 // what the webview sends. The page is untrusted in principle (it renders server text), so every
 // message is validated: a known `type`, fields of the right type, and ids that exist in what was shown.
-// Pure: no vscode import; the webview script imports the types from here too.
+// Pure and neutral (src/webview/): the extension and the webview script both import it, and it
+// imports nothing of either.
 import type { Checklist, ChecklistCommand, ChecklistStep, ChecklistTicks, Diagnosis } from '../diagnosis/diagnosisModel';
 import type { ProbeRun } from '../probe/runModel';
 

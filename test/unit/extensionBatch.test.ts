@@ -3,7 +3,7 @@
 // endpoints; and the validation of the findings the diagnosis page draws (webviewProtocol.ts).
 import * as assert from 'node:assert/strict';
 import { batchLogLine, batchSummaryText, countOutcomes, labScenarioOf, runToShow } from '../../src/extension/batchReport';
-import { parseFindings } from '../../src/extension/webviewProtocol';
+import { parseFindings } from '../../src/webview/webviewProtocol';
 import type { ProbeRun } from '../../src/probe/runModel';
 import { buildRun } from './helpers/runBuilder';
 

@@ -12,7 +12,7 @@ import { insertionText, scriptKindOf, scriptsFor } from '../../src/extension/scr
 import { PersistentState } from '../../src/extension/persistentState';
 import { parsePasswordKey, passwordKey, serverKey, serverKeyOf, withoutCredentials } from '../../src/extension/serverKey';
 import { contentSecurityPolicy, makeNonce, renderWebviewShell } from '../../src/extension/webviewHtml';
-import { allStepIds, indexChecklists, isSafeExternalUrl, parseWebviewMessage } from '../../src/extension/webviewProtocol';
+import { allStepIds, indexChecklists, isSafeExternalUrl, parseWebviewMessage } from '../../src/webview/webviewProtocol';
 import { buildRun } from './helpers/runBuilder';
 
 /** A small checklist with a sub-step, a command and a link, independent of the real data. */

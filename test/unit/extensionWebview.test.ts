@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { getChecklist } from '../../src/diagnosis/checklists';
 import { diagnose } from '../../src/diagnosis/diagnose';
 import type { Checklist } from '../../src/diagnosis/diagnosisModel';
-import type { ShowMessage } from '../../src/extension/webviewProtocol';
+import type { ShowMessage } from '../../src/webview/webviewProtocol';
 import { buildRun } from './helpers/runBuilder';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
