@@ -64,7 +64,7 @@ class ResponseReader {
     const head = this.buffer.subarray(0, headerEnd).toString('latin1');
     const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1]);
     const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-    let bodyStart = headerEnd + 4;
+    const bodyStart = headerEnd + 4;
     if (length) {
       const end = bodyStart + Number(length[1]);
       while (this.buffer.length < end) await this.more();

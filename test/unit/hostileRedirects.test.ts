@@ -13,18 +13,15 @@ describe('hostile servers: redirects and untrusted certificates never carry the 
   const withCredentials = (s: HostileServer) => s.requests.filter((r) => r.authorization !== undefined);
 
   it('451 pointing at itself (A→A) ends in http.redirectLoop after one request with credentials', async () => {
-    let self: HostileServer | undefined;
-    self = await start('redirect451', { location: () => self!.url });
+    const self: HostileServer = await start('redirect451', { location: () => self.url });
     const run = await probeHostile(self, CREDENTIALS);
     assertEndedWith(run, 'optionsAuthenticated', 'http.redirectLoop');
     assert.equal(withCredentials(self).length, 1);
   });
 
   it('451 A→B→A ends in http.redirectLoop and follows at most once', async () => {
-    let a: HostileServer | undefined;
-    let b: HostileServer | undefined;
-    a = await start('redirect451', { location: () => b!.url });
-    b = await start('redirect451', { location: () => a!.url });
+    const a: HostileServer = await start('redirect451', { location: () => b.url });
+    const b: HostileServer = await start('redirect451', { location: () => a.url });
     const run = await probeHostile(a, CREDENTIALS);
     assertEndedWith(run, 'optionsAuthenticated', 'http.redirectLoop');
     assert.equal(withCredentials(a).length, 1, 'A was asked again: the probe followed the loop');

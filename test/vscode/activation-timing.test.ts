@@ -1,6 +1,6 @@
 // Measures what activating the extension costs inside the real extension host, and records it in
 // <repo>/test-artifacts/activation.json for `npm run bench` (bench/extensionStartup.ts reads
-// activateMs). The file name sorts before every other suite ('-' < '.'), so this is the one that
+// activateMs). index.ts runs it before every other suite (FIRST_SUITES), so this is the one that
 // activates the extension; the only assertions are on behaviour (the engine stays unloaded), the
 // time is recorded, never judged.
 import * as assert from 'assert/strict';

@@ -1,5 +1,6 @@
-// First suite to run (file order): activation is light, every contributed command is registered,
-// and before any run exists the guidance beside a script shows the Exchange 2003 checklist.
+// Runs right after the activation timing (see FIRST_SUITES in index.ts): activation is light, every
+// contributed command is registered, and before any run exists the guidance beside a script shows
+// the Exchange 2003 checklist.
 import * as assert from 'assert/strict';
 import * as fs from 'fs';
 import * as vscode from 'vscode';

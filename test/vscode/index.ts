@@ -5,19 +5,34 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Mocha from 'mocha';
 
+/**
+ * Suites that must run first, in this order: the activation timing needs an extension nobody has
+ * activated yet, and the activation suite checks what activation alone did (no engine, no storage).
+ * The others follow in name order; none depends on another.
+ */
+const FIRST_SUITES = ['activation-timing.test.js', 'activation.test.js'];
+
+function runOrder(files: string[]): string[] {
+  const rank = (file: string) => {
+    const index = FIRST_SUITES.indexOf(path.basename(file));
+    return index === -1 ? FIRST_SUITES.length : index;
+  };
+  return [...files].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
 function findTestFiles(dir: string, found: string[] = []): string[] {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) findTestFiles(full, found);
     else if (entry.name.endsWith('.test.js')) found.push(full);
   }
-  return found.sort();
+  return found;
 }
 
 export function run(): Promise<void> {
   // The extension host's stdout is not a terminal: colours would only add escape codes to the log.
   const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: false, reporter: 'spec' });
-  const files = findTestFiles(__dirname);
+  const files = runOrder(findTestFiles(__dirname));
   for (const file of files) mocha.addFile(file);
 
   return new Promise((resolve, reject) => {
