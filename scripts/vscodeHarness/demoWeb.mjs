@@ -22,7 +22,6 @@ function option(name) {
 
 async function main() {
   installSignalCleanup();
-  mkdirSync(join(repoRoot, 'dist-vsix'), { recursive: true });
   runVisible('npm', ['run', '--silent', 'package']);
   await ensureRuntime();
 

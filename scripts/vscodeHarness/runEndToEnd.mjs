@@ -28,8 +28,6 @@ const TIMEOUT_MS = Number(process.env.HARNESS_TIMEOUT_MS || 8 * 60_000);
 
 function packageExtension() {
   const start = Date.now();
-  mkdirSync(join(repoRoot, 'dist-vsix'), { recursive: true });
-  rmSync(VSIX, { force: true });
   runVisible('npm', ['run', '--silent', 'package']);
   const size = statSync(VSIX).size;
   log(`packaged ${VSIX}: ${(size / 1024 / 1024).toFixed(2)} MB (${size} bytes) in ${seconds(start)}`);
