@@ -77,7 +77,9 @@ function evidenceHighlights(c: RunComparison, sameServer: boolean): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   const once = (text: string) => {
-    if (!seen.has(text)) out.push(text), seen.add(text);
+    if (seen.has(text)) return;
+    out.push(text);
+    seen.add(text);
   };
   // Only facts both runs recorded: a method not seen before because the step was skipped is not "new".
   const both = (f: FactChange) => f.before !== undefined && f.after !== undefined;

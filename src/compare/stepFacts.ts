@@ -128,6 +128,6 @@ export function labelFor(key: string): string {
 
 const ACRONYMS: Record<string, string> = { ntlm: 'NTLM', dns: 'DNS', tls: 'TLS', http: 'HTTP', url: 'URL', eas: 'EAS', ews: 'EWS', id: 'ID', netbios: 'NetBIOS' };
 
-function isObject(value: unknown): value is Record<string, any> {
+function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
