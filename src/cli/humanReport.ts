@@ -5,7 +5,8 @@ import { formatMs } from '../common/durationText';
 import { terminalSafe } from '../common/textSafety';
 import type { Diagnosis } from '../diagnosis/diagnosisModel';
 import { renderDiagnosisText } from '../diagnosis/diagnosisText';
-import type { ProbeRun, ProbeStep } from '../probe/runModel';
+import type { ProbeRun, ProbeStep, ServerIdentity } from '../probe/runModel';
+import { describeClue, describeServer } from '../probe/serverIdentification';
 import { markFor, type Style } from './terminalStyle';
 
 export interface ReportOptions {
@@ -30,6 +31,14 @@ function stepLines(step: ProbeStep, depth: number, o: ReportOptions, out: string
   if (depth === 0 || attention || o.verbose) for (const child of step.children) stepLines(child, depth + 1, o, out);
 }
 
+/** The run's one server identification, with the clues it rests on. */
+function serverLines(server: ServerIdentity, o: ReportOptions, out: string[]): void {
+  out.push('');
+  out.push(`Server: ${terminalSafe(describeServer(server))}`);
+  if (server.note) out.push(`  ${terminalSafe(server.note)}`);
+  for (const clue of server.clues ?? []) out.push(o.style.dim(`  - ${terminalSafe(describeClue(clue)).slice(0, 300)}`));
+}
+
 export function renderHumanReport(run: ProbeRun, diagnosis: Diagnosis | undefined, o: ReportOptions): string {
   const out: string[] = [];
   const who = run.userName ? ` as ${terminalSafe(run.userName)}` : ' (anonymous)';
@@ -37,6 +46,7 @@ export function renderHumanReport(run: ProbeRun, diagnosis: Diagnosis | undefine
   out.push(o.style.bold(`ActiveSync connectivity test: ${terminalSafe(where)}${who}`));
   if (run.labScenario) out.push(o.style.dim(`  built-in lab scenario: ${terminalSafe(run.labScenario)}`));
   for (const step of run.steps) stepLines(step, 0, o, out);
+  if (run.server) serverLines(run.server, o, out);
   const verdict = { passed: o.style.green('PASSED'), warning: o.style.yellow('PASSED WITH WARNINGS'), failed: o.style.red('FAILED'), cancelled: o.style.yellow('CANCELLED') }[run.outcome];
   out.push('');
   out.push(`Result: ${verdict} in ${formatMs(run.durationMs)}`);

@@ -2,6 +2,7 @@
 // evidence (never its prose), asks each rule family for candidate causes, merges and ranks them,
 // and words a headline and, when the leaders are close, the question that would separate them.
 import type { ProbeRun } from '../probe/runModel';
+import { describeServer } from '../probe/serverIdentification';
 import { authFindings } from './iwaVerification';
 import type { DiagnosisRule } from './causeFactory';
 import { makeCause } from './causeFactory';
@@ -100,13 +101,26 @@ function headline(facts: RunFacts, causes: DiagnosisCause[]): string {
       return `The run was cancelled, so the result is incomplete.${top && top.id !== 'run.cancelled' ? ` ${lead}` : ''}`;
     case 'warning': {
       const n = facts.failures.filter((f) => f.status === 'warning').length;
-      return `ActiveSync answered, with ${n === 1 ? 'a warning' : `${n} warnings`}.${top ? ` ${lead}` : ''}`;
+      return `ActiveSync answered, with ${n === 1 ? 'a warning' : `${n} warnings`} (${runScope(facts)}).${top ? ` ${lead}` : ''}`;
     }
     default: {
-      const what = failedWhat(facts);
+      const scope = facts.allSteps.some((s) => s.id === 'optionsAnonymous' && s.status !== 'skipped') ? ` (${runScope(facts)})` : '';
+      const what = `${failedWhat(facts)}${scope}`;
       return top ? `${what}. ${lead}` : `${what}.`;
     }
   }
+}
+
+/** The device-session steps a run may go through after OPTIONS, by step id. */
+const SESSION_STEPS: Record<string, string> = { provision: 'Provision', folderSync: 'FolderSync', sync: 'Sync', ping: 'Ping' };
+
+/** Which steps ran, in a few words: "OPTIONS only", "Autodiscover, then OPTIONS only", "full session: Provision, FolderSync, Sync". */
+export function runScope(facts: Pick<RunFacts, 'run'>): string {
+  const top = Array.isArray(facts.run?.steps) ? facts.run.steps : [];
+  const ran = (id: string) => top.some((s) => s?.id === id && s.status !== 'skipped');
+  const session = Object.keys(SESSION_STEPS).filter(ran).map((id) => SESSION_STEPS[id]);
+  const core = session.length ? `full session: ${session.join(', ')}` : ran('optionsAuthenticated') ? 'OPTIONS only' : ran('optionsAnonymous') ? 'anonymous OPTIONS only' : 'no ActiveSync request';
+  return ran('autodiscover') ? `Autodiscover, then ${core}` : core;
 }
 
 /** Short names of the steps, for a headline that stays on one line (the probe's summaries are sentences). */
@@ -129,9 +143,9 @@ function failedWhat(facts: RunFacts): string {
 }
 
 function passedHeadline(facts: RunFacts): string {
-  const server = facts.server?.value.productName;
+  const server = facts.server && facts.server.value.product !== 'unknown' ? describeServer(facts.server.value) : undefined;
   const who = facts.userName ? ` and accepted the sign-in of ${facts.userName}` : '';
-  return `All checks passed: ${facts.host || 'the server'} answered ActiveSync OPTIONS${server ? ` as ${server}` : ''}${who}.`;
+  return `All checks passed (${runScope(facts)}): ${facts.host || 'the server'} answered ActiveSync OPTIONS${server ? ` as ${server}` : ''}${who}.`;
 }
 
 function cancelledCause(): DiagnosisCause {

@@ -3,6 +3,7 @@
 // (the ESM checklist's goal), a note when Basic is switched off but Windows sign-in works, and the
 // checklist steps such a run settles, so the extension can tick them. Pure functions of the run.
 import type { ProbeRun, ProbeStep } from '../probe/runModel';
+import { describeServer, runServerIdentity } from '../probe/serverIdentification';
 import { CHECKLIST_ID } from './checklists/checklistIds';
 import type { DiagnosisContext, EvidenceRef, DiagnosisFinding } from './diagnosisModel';
 
@@ -31,9 +32,7 @@ function windowsSignIn(run: ProbeRun): WindowsSignIn | undefined {
   const ok = step.status === 'passed' || (step.status === 'warning' && step.failure?.category === 'eas.missingCommands');
   const scheme = String(step.evidence?.authScheme ?? '');
   if (!ok || !/^(ntlm|negotiate)$/i.test(scheme)) return undefined;
-  const server = step.evidence?.server;
-  const build = server?.build ?? '';
-  const is2003 = server?.product === 'exchange2003' || /^6\.5\./.test(build);
+  const is2003 = runServerIdentity(run)?.product === 'exchange2003';
   const anonymous = run.steps.find((s) => s?.id === 'optionsAnonymous');
   const basicOffered = (anonymous?.evidence?.challenges ?? []).some((c) => String(c?.scheme ?? '').toLowerCase() === 'basic');
   return { step, scheme, is2003, basicOffered };
@@ -51,7 +50,7 @@ export function verifiedChecklistSteps(run: ProbeRun, context: DiagnosisContext 
   if (signIn?.is2003) {
     out.push({ checklistId: CHECKLIST_ID.esm2003Iwa, stepId: 'verify-iwa-ticked' }, { checklistId: CHECKLIST_ID.esm2003Iwa, stepId: 'rerun-probe' });
   } else if (context.mailboxServerHint === 'exchange2003' && run?.outcome === 'passed') {
-    const product = run.steps.find((s) => s?.id === 'optionsAuthenticated')?.evidence?.server?.product;
+    const product = runServerIdentity(run)?.product;
     if (product === 'exchange2007' || product === 'exchange2010') out.push({ checklistId: CHECKLIST_ID.esm2003Iwa, stepId: 'rerun-probe' });
   }
   return out;
@@ -63,7 +62,8 @@ export function authFindings(run: ProbeRun): AuthFinding[] {
   if (!signIn) return [];
   const ev = signIn.step.evidence;
   const evidence: EvidenceRef[] = [{ stepId: 'optionsAuthenticated', label: 'Signed in with', value: signIn.scheme }];
-  if (ev.server) evidence.push({ stepId: 'optionsAuthenticated', label: 'Server', value: `${ev.server.productName} (${ev.server.build})` });
+  const server = runServerIdentity(run);
+  if (server) evidence.push({ stepId: 'optionsAuthenticated', label: 'Server', value: describeServer(server) });
   const c = ev.ntlmChallenge;
   if (c?.netbiosComputer || c?.dnsComputer) evidence.push({ stepId: 'optionsAuthenticated', label: 'Answered by', value: [c.netbiosComputer, c.dnsComputer].filter(Boolean).join(' / ') });
   if (c?.windowsVersion) evidence.push({ stepId: 'optionsAuthenticated', label: 'Windows version', value: `${c.windowsVersion}${c.windowsRelease ? ` (${c.windowsRelease})` : ''}` });

@@ -3,7 +3,8 @@
 // Every piece of text goes through escapeMarkdown (or, for code and raw bodies, a fence longer
 // than any backtick run inside), so server or user text can't become links, images or HTML.
 import { escapeMarkdown, fenceFor, stripControlCharacters } from '../common/textSafety';
-import type { HttpExchange, ProbeRun, ProbeStep, StepStatus } from '../probe/runModel';
+import type { HttpExchange, ProbeRun, ProbeStep, ServerIdentity, StepStatus } from '../probe/runModel';
+import { describeClue, describeServer } from '../probe/serverIdentification';
 import { checklistsFor, checklistsOfDiagnosis } from './checklists';
 import type { Checklist, ChecklistCommand, ChecklistStep, ChecklistTicks, Diagnosis, DiagnosisCause, EvidenceRef, Link } from './diagnosisModel';
 
@@ -20,6 +21,7 @@ export function renderRunMarkdown(run: ProbeRun, diagnosis?: Diagnosis, ticks: C
   const out: string[] = [];
   out.push(`# ActiveSync Doctor report: ${md(run?.target?.host || run?.target?.input || 'unknown target')}`, '');
   out.push(...summaryTable(run), '');
+  if (run?.server) out.push(...serverSection(run.server), '');
   out.push('## Steps', '');
   for (const step of run?.steps ?? []) out.push(...stepLines(step, 0));
   out.push('');
@@ -56,6 +58,14 @@ function summaryTable(run: ProbeRun): string[] {
   // Known outcomes get our own label (with an emoji); everything else may come from the user or server.
   const cell = (k: string, v: string) => (k === 'Outcome' && OUTCOME_LABEL[v] ? OUTCOME_LABEL[v] : md(v));
   return ['| Field | Value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${cell(k, v)} |`)];
+}
+
+function serverSection(server: ServerIdentity): string[] {
+  const lines = ['## Server', '', md(describeServer(server))];
+  if (server.note) lines.push('', md(server.note));
+  const clues = (server.clues ?? []).map((c) => `- ${md(describeClue(c))} (step ${md(c.stepId)})`);
+  if (clues.length) lines.push('', 'Identified from:', '', ...clues);
+  return lines;
 }
 
 function stepLines(step: ProbeStep, depth: number): string[] {

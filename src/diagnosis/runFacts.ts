@@ -12,6 +12,7 @@ import type {
   StepEvidence,
   StepStatus,
 } from '../probe/runModel';
+import { runServerIdentity } from '../probe/serverIdentification';
 import type { DiagnosisContext, EvidenceRef } from './diagnosisModel';
 
 /** A failure or warning found anywhere in the step tree. */
@@ -137,7 +138,7 @@ export function readRunFacts(run: ProbeRun, context: DiagnosisContext = {}): Run
     challenges,
     offeredSchemes,
     usedScheme,
-    server: pick((e) => (e.server && e.server.product ? e.server : undefined), ['optionsAuthenticated', 'optionsAnonymous']),
+    server: locatedServer(run),
     headers,
     crossCheck,
     userName,
@@ -154,6 +155,14 @@ export function readRunFacts(run: ProbeRun, context: DiagnosisContext = {}): Run
     ntlmUser: pick((e) => e.ntlmUser, ['optionsAuthenticated']),
     authAttempts: pick((e) => (Array.isArray(e.authAttempts) && e.authAttempts.length > 0 ? e.authAttempts : undefined), ['optionsAuthenticated']),
   };
+}
+
+/** The run's one server identification, located at the step of the clue that decided it. */
+function locatedServer(run: ProbeRun): LocatedValue<ServerIdentity> | undefined {
+  const identity = runServerIdentity(run);
+  if (!identity) return undefined;
+  const decisive = identity.clues?.find((c) => c.source === identity.source) ?? identity.clues?.[0];
+  return { stepId: decisive?.stepId ?? 'run', value: identity };
 }
 
 /** UPN (user@domain), down-level (DOMAIN\user), a bare name, or nothing. */

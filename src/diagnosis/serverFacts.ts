@@ -1,6 +1,7 @@
 // What the run tells us about the server behind the URL: Exchange Online or on-premises, and
 // which Exchange generation answered. Each conclusion comes with the evidence it rests on.
 import type { EvidenceRef } from './diagnosisModel';
+import { describeServer } from '../probe/serverIdentification';
 import { findHeader, headerRef, ref, type RunFacts } from './runFacts';
 
 export type ServerGeneration = 'exchange2003' | 'exchange2007' | 'exchange2010' | 'exchange2013plus' | 'online' | 'other' | 'unknown';
@@ -18,11 +19,12 @@ export function exchangeOnlineSignals(facts: RunFacts): ExchangeOnlineSignals {
   const strong: EvidenceRef[] = [];
   const weak: EvidenceRef[] = [];
   if (ONLINE_HOST.test(facts.host)) strong.push(ref('input', 'Host', facts.host));
-  const beTarget = findHeader(facts, 'X-CalculatedBETarget');
-  if (beTarget && /prod\.outlook\.com\.?$/i.test(beTarget.value.trim())) strong.push(headerRef(beTarget));
-  const build = findHeader(facts, 'MS-Server-ActiveSync');
-  if (build && /^15\.20(\.|$)/.test(build.value.trim())) strong.push(headerRef(build));
-  if (facts.server?.value.product === 'exchangeOnline') strong.push(ref(facts.server.stepId, 'Server', facts.server.value.productName || 'Exchange Online'));
+  // The headers that mark Exchange Online are read once, by the run's server identification.
+  const server = facts.server?.value;
+  if (server?.product === 'exchangeOnline') {
+    const decisive = server.clues?.filter((c) => c.source === server.source) ?? [];
+    strong.push(...(decisive.length ? decisive.map((c) => ref(c.stepId, c.source, c.value)) : [ref(facts.server!.stepId, 'Server', describeServer(server))]));
+  }
   const beStatus = findHeader(facts, 'X-BackEndHttpStatus');
   if (beStatus) weak.push(headerRef(beStatus));
   return { strong, weak };
@@ -32,15 +34,14 @@ export function isExchangeOnline(facts: RunFacts): boolean {
   return exchangeOnlineSignals(facts).strong.length > 0;
 }
 
-/** The generation of the server that answered (the front end), from the identity or the build header. */
+/** The generation of the server that answered (the front end), from the run's one identification. */
 export function serverGeneration(facts: RunFacts): ServerGeneration {
   if (isExchangeOnline(facts)) return 'online';
-  const product = facts.server?.value.product;
-  switch (product) {
+  switch (facts.server?.value.product) {
     case 'exchange2003':
     case 'exchange2007':
     case 'exchange2010':
-      return product;
+      return facts.server.value.product;
     case 'exchange2013':
     case 'exchange2016':
     case 'exchange2019':
@@ -50,34 +51,22 @@ export function serverGeneration(facts: RunFacts): ServerGeneration {
     case 'zpush':
       return 'other';
     default:
-      break;
-  }
-  const build = facts.server?.value.build || findHeader(facts, 'MS-Server-ActiveSync')?.value || '';
-  return generationFromBuild(build);
-}
-
-export function generationFromBuild(build: string): ServerGeneration {
-  const major = /^\s*(\d+)\./.exec(build)?.[1];
-  switch (major) {
-    case '6':
-      return 'exchange2003';
-    case '8':
-      return 'exchange2007';
-    case '14':
-      return 'exchange2010';
-    case '15':
-      return 'exchange2013plus';
-    default:
       return 'unknown';
   }
 }
 
-/** Evidence line naming the server build, if the run saw one. */
+/** True when the run identified a server that is not Exchange: Exchange-specific causes and checks do not apply to it. */
+export function isNonExchangeServer(facts: RunFacts): boolean {
+  const s = facts.server?.value;
+  if (!s) return false;
+  if (s.product === 'zpush') return true;
+  // Unknown, but its answers rule Exchange out: a protocol version in place of a build, or PHP.
+  return s.product === 'unknown' && (Boolean(s.protocolVersion) || (s.clues ?? []).some((c) => c.source === 'X-Powered-By' && /php/i.test(c.value)));
+}
+
+/** Evidence line naming the identified server, if the run identified one (an unknown server names nothing). */
 export function serverRef(facts: RunFacts): EvidenceRef | undefined {
-  if (facts.server) {
-    const s = facts.server.value;
-    return ref(facts.server.stepId, s.source || 'Server', [s.productName, s.build].filter(Boolean).join(' '));
-  }
-  const build = findHeader(facts, 'MS-Server-ActiveSync');
-  return build ? headerRef(build) : undefined;
+  if (!facts.server || facts.server.value.product === 'unknown') return undefined;
+  const s = facts.server.value;
+  return ref(facts.server.stepId, 'Server (identified from ' + (s.source || 'the answers') + ')', describeServer(s));
 }

@@ -17,7 +17,12 @@ export type ServerProfileId =
   | 'exchangeOnline'
   | 'zpush'
   | 'reverseProxy'
-  | 'plainIis';
+  | 'plainIis'
+  | 'exchange2007'
+  | 'exchange2013'
+  | 'exchange2003BehindApache'
+  | 'exchange2010BehindNginx'
+  | 'unnamedPhpServer';
 
 export type HeaderList = Array<[string, string]>;
 
@@ -82,6 +87,7 @@ const COMMANDS_EXCHANGE =
 const COMMANDS_EXCHANGE_ONLINE = `${COMMANDS_EXCHANGE},Find`;
 
 const VERSIONS_2003 = '1.0,2.0,2.1,2.5';
+const VERSIONS_2007_SP1 = '2.0,2.1,2.5,12.0,12.1';
 const VERSIONS_2010 = '2.0,2.1,2.5,12.0,12.1,14.0';
 const VERSIONS_2010_SP1 = '2.0,2.1,2.5,12.0,12.1,14.0,14.1';
 const VERSIONS_16 = '2.0,2.1,2.5,12.0,12.1,14.0,14.1,16.0,16.1';
@@ -373,6 +379,90 @@ export const SERVER_PROFILES: Record<ServerProfileId, ServerProfile> = {
     unauthorizedPage: IIS7_UNAUTHORIZED,
     notFoundPage: IIS7_NOT_FOUND,
     hasEwsAndAutodiscover: true,
+  },
+  // Exchange 2007 SP1 on IIS 6: `8.0` with IIS 6 was seen on a 2007 POST answer; the rest (SP1's
+  // versions up to 12.1, the Exchange 2010 command list without Settings' later additions) is modelled.
+  exchange2007: {
+    id: 'exchange2007',
+    windowsHost: { netbiosComputer: 'EX2007', dnsComputer: 'ex2007.contoso.example', version: [5, 2, 3790] },
+    productName: 'Exchange Server 2007 SP1',
+    identityHeaders: [
+      ['Server', 'Microsoft-IIS/6.0'],
+      ['X-Powered-By', 'ASP.NET'],
+      ['X-AspNet-Version', '2.0.50727'],
+    ],
+    eas: { build: '8.0', versions: VERSIONS_2007_SP1, commands: COMMANDS_EXCHANGE },
+    anonymousChallenges: IIS_CHALLENGES_EMPTY_REALM,
+    unauthorizedPage: IIS7_UNAUTHORIZED,
+    notFoundPage: IIS6_NOT_FOUND,
+    owaVersion: '8.3.83.6',
+    hasEwsAndAutodiscover: true,
+  },
+  // Exchange 2013 on IIS 8.5: `15.0` follows the two-part form captured for 2016 and Online; the
+  // versions (up to 14.1) and IIS 8.5 are modelled.
+  exchange2013: {
+    id: 'exchange2013',
+    windowsHost: { netbiosComputer: 'LAB-EX13', dnsComputer: 'lab-ex13.contoso.example', version: [6, 3, 9600] },
+    productName: 'Exchange Server 2013',
+    identityHeaders: [
+      ['Server', 'Microsoft-IIS/8.5'],
+      ['X-Powered-By', 'ASP.NET'],
+      ['X-AspNet-Version', '4.0.30319'],
+    ],
+    diagnosticHeaders: onPremisesDiagnostics('LAB-EX13', 'lab-ex13.contoso.example'),
+    eas: { build: '15.0', versions: VERSIONS_2010_SP1, commands: COMMANDS_EXCHANGE },
+    anonymousChallenges: IIS_CHALLENGES_EMPTY_REALM,
+    unauthorizedPage: IIS7_UNAUTHORIZED,
+    notFoundPage: IIS7_NOT_FOUND,
+    hasEwsAndAutodiscover: true,
+  },
+  // Exchange 2003 SP2 published through an Apache reverse proxy (mod_proxy): Apache replaces the
+  // Server header but passes IIS's X-Powered-By and the Windows challenges through. Modelled.
+  exchange2003BehindApache: {
+    id: 'exchange2003BehindApache',
+    windowsHost: { netbiosComputer: 'EX2003', dnsComputer: 'ex2003.contoso.example', version: [5, 2, 3790] },
+    productName: 'Exchange Server 2003 SP2 behind Apache',
+    identityHeaders: [
+      ['Server', 'Apache/2.4.62 (Debian)'],
+      ['X-Powered-By', 'ASP.NET'],
+    ],
+    eas: { build: '6.5.7638.1', versions: VERSIONS_2003, commands: COMMANDS_2_5 },
+    anonymousChallenges: ['Negotiate', 'NTLM', 'Basic realm="mail.contoso.example"'],
+    unauthorizedPage: IIS6_UNAUTHORIZED,
+    notFoundPage: APACHE_NOT_FOUND,
+    hasEwsAndAutodiscover: false,
+  },
+  // Exchange 2010 SP3 behind an nginx reverse proxy that passes every header on except Server. Modelled.
+  exchange2010BehindNginx: {
+    id: 'exchange2010BehindNginx',
+    windowsHost: { netbiosComputer: 'CAS2010', dnsComputer: 'cas2010.contoso.example', version: [6, 1, 7601] },
+    productName: 'Exchange Server 2010 SP3 behind nginx',
+    identityHeaders: [
+      ['Server', 'nginx/1.24.0'],
+      ['X-Powered-By', 'ASP.NET'],
+      ['X-AspNet-Version', '2.0.50727'],
+    ],
+    eas: { build: '14.03.0123.004', versions: VERSIONS_2010_SP1, commands: COMMANDS_EXCHANGE },
+    anonymousChallenges: IIS_CHALLENGES_EMPTY_REALM,
+    unauthorizedPage: IIS7_UNAUTHORIZED,
+    notFoundPage: IIS7_NOT_FOUND,
+    owaVersion: '14.3.123.4',
+    hasEwsAndAutodiscover: true,
+  },
+  // A PHP ActiveSync server that names itself nowhere: protocol version 14.1 as MS-Server-ActiveSync
+  // and a realm of its own. Modelled: it stands for any server whose answers name no product.
+  unnamedPhpServer: {
+    id: 'unnamedPhpServer',
+    productName: 'ActiveSync server that does not name itself',
+    identityHeaders: [
+      ['Server', 'nginx'],
+      ['X-Powered-By', 'PHP/8.2.26'],
+    ],
+    eas: { build: '14.1', versions: '12.0,12.1,14.0,14.1', commands: COMMANDS_EXCHANGE, contentType: 'application/vnd.ms-sync.wbxml' },
+    anonymousChallenges: ['Basic realm="Mail"'],
+    unauthorizedPage: { contentType: 'text/html; charset=UTF-8', body: '' },
+    notFoundPage: APACHE_NOT_FOUND,
+    hasEwsAndAutodiscover: false,
   },
   // A plain IIS 10 web site with no Exchange virtual directories (the URL points at the wrong server).
   plainIis: {

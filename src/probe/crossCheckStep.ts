@@ -5,8 +5,8 @@
 import { escapeHtml } from '../common/textSafety';
 import type { ProbeHttpConnection } from './httpConnection';
 import type { ProbeStep, StepEvidence } from './runModel';
-import { identifyServer } from './serverIdentity';
-import { childStep, type StepBuilder } from './stepBuilder';
+import { headerValue } from './serverIdentity';
+import { StepBuilder } from './stepBuilder';
 
 type CrossCheckResult = NonNullable<StepEvidence['crossCheck']>[number];
 
@@ -30,6 +30,15 @@ function accepted(status: number | undefined): boolean | undefined {
   return undefined;
 }
 
+/** What one endpoint did, in words: "Autodiscover refused the same credentials (HTTP 401)". */
+export function describeCrossCheckResult(r: Pick<CrossCheckResult, 'endpoint' | 'statusCode' | 'accepted' | 'error'>): string {
+  const name = r.endpoint === 'ews' ? 'EWS' : 'Autodiscover';
+  if (r.accepted) return `${name} accepted the same credentials (HTTP ${r.statusCode})`;
+  if (r.statusCode === 401) return `${name} refused the same credentials (HTTP 401)`;
+  if (r.statusCode !== undefined) return `${name} gave no verdict (HTTP ${r.statusCode})`;
+  return `${name} gave no verdict (${r.error ?? 'no answer'})`;
+}
+
 export async function crossCheckStep(b: StepBuilder, connection: ProbeHttpConnection, authorization: string, userName: string, signal: AbortSignal): Promise<ProbeStep> {
   const results: CrossCheckResult[] = [];
   const probes: Array<{ endpoint: 'ews' | 'autodiscover'; method: 'GET' | 'POST'; path: string; body?: string; headers: Record<string, string> }> = [
@@ -43,35 +52,23 @@ export async function crossCheckStep(b: StepBuilder, connection: ProbeHttpConnec
     },
   ];
   for (const p of probes) {
+    // Each endpoint is its own child step, timed from its own request.
+    const child = new StepBuilder(`crossCheck.${p.endpoint}`, p.endpoint === 'ews' ? 'EWS (/EWS/Exchange.asmx)' : 'Autodiscover (/autodiscover/autodiscover.xml)');
     const result = await connection.send({ method: p.method, path: p.path, headers: p.headers, body: p.body, label: `cross-check ${p.endpoint}` }, signal);
     (b.evidence.http ??= []).push(result.exchange);
-    const server = identifyServer(result.headers);
-    if (server && !b.evidence.server) b.evidence.server = server;
     const verdict = accepted(result.statusCode);
-    results.push({ endpoint: p.endpoint, url: `${connection.origin}${p.path}`, statusCode: result.statusCode, accepted: verdict === true, error: result.error?.message });
-    const name = p.endpoint === 'ews' ? 'EWS (/EWS/Exchange.asmx)' : 'Autodiscover (/autodiscover/autodiscover.xml)';
-    b.child(childStep(
-      `crossCheck.${p.endpoint}`,
-      name,
-      verdict === true ? 'passed' : verdict === false ? 'failed' : 'skipped',
-      verdict === true
-        ? `Accepted the same credentials (HTTP ${result.statusCode}).`
-        : verdict === false
-          ? 'Refused the same credentials (HTTP 401).'
-          : result.error
-            ? `No verdict: ${result.error.message}`
-            : `No verdict: HTTP ${result.statusCode}.`,
-      server ? [{ label: server.source, value: `${server.build} (${server.productName})` }] : [],
-    ));
+    const r: CrossCheckResult = { endpoint: p.endpoint, url: `${connection.origin}${p.path}`, statusCode: result.statusCode, accepted: verdict === true, error: result.error?.message };
+    results.push(r);
+    child.detail('HTTP status', result.statusCode).detail('X-OWA-Version', headerValue(result.headers, 'x-owa-version'));
+    b.child(child.finish(verdict === true ? 'passed' : verdict === false ? 'failed' : 'skipped', `${describeCrossCheckResult(r)}.`));
   }
   b.evidence.crossCheck = results;
-  const ok = results.filter((r) => r.accepted);
-  if (ok.length) {
-    const where = ok.map((r) => (r.endpoint === 'ews' ? 'EWS' : 'Autodiscover')).join(' and ');
-    return b.finish('warning', `${where} accepted the same user name and password, so the credentials are right: the problem lies with the ActiveSync virtual directory or the mailbox server behind it.`, { category: 'crossCheck.accepted' });
+  const said = results.map(describeCrossCheckResult).join('; ');
+  if (results.some((r) => r.accepted)) {
+    return b.finish('warning', `${said}. The credentials are right: the problem lies with the ActiveSync virtual directory or the mailbox server behind it.`, { category: 'crossCheck.accepted' });
   }
   if (results.some((r) => r.statusCode === 401)) {
-    return b.finish('failed', 'EWS and Autodiscover refused the same credentials too: the user name or password is most likely wrong, or the account is locked or disabled.', { category: 'crossCheck.rejected' });
+    return b.finish('failed', `${said}. The user name or password is most likely wrong, or the account is locked or disabled.`, { category: 'crossCheck.rejected' });
   }
-  return b.finish('skipped', 'Neither EWS nor Autodiscover could judge the credentials on this host.');
+  return b.finish('skipped', `${said}. Neither endpoint could judge the credentials on this host.`);
 }

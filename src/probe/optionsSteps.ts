@@ -8,7 +8,6 @@ import {
   hasUsableProtocolVersion,
   headerValue,
   headerValues,
-  identifyServer,
   missingEssentialCommands,
   parseList,
   pickDiagnosticHeaders,
@@ -41,8 +40,6 @@ export function recordResponse(b: StepBuilder, result: HttpResult): void {
   b.detail('HTTP status', `${result.statusCode} ${r?.statusText ?? ''}`.trim());
   const diag = pickDiagnosticHeaders(result.headers);
   if (diag.length) b.evidence.diagnosticHeaders = [...(b.evidence.diagnosticHeaders ?? []), ...diag];
-  const server = identifyServer(result.headers);
-  if (server && !b.evidence.server) b.evidence.server = server;
   const challenges = parseWwwAuthenticate(headerValues(result.headers, 'www-authenticate'));
   if (challenges.length) b.evidence.challenges = challenges;
   const retryAfter = headerValue(result.headers, 'retry-after');
@@ -129,12 +126,6 @@ function judgeHealthyOptions(b: StepBuilder, result: HttpResult): ProbeStep {
   ev.protocolVersions = versions;
   ev.protocolCommands = commands;
 
-  if (ev.server) {
-    b.child(childStep('optionsAuthenticated.server', 'Server identity', 'passed', `${ev.server.productName} (build ${ev.server.build || 'not given'})`, [
-      { label: 'MS-Server-ActiveSync', value: build ?? 'missing' },
-      { label: 'Identified from', value: ev.server.source },
-    ]));
-  }
   if (!build || !versionsHeader) {
     const missing = [!build ? 'MS-Server-ActiveSync' : '', !versionsHeader ? 'MS-ASProtocolVersions' : ''].filter(Boolean).join(' and ');
     b.detail('Missing headers', missing);
@@ -149,7 +140,8 @@ function judgeHealthyOptions(b: StepBuilder, result: HttpResult): ProbeStep {
   if (ev.diagnosticHeaders?.length) {
     b.child(childStep('optionsAuthenticated.diagnostics', 'Exchange diagnostic headers', 'passed', `${ev.diagnosticHeaders.length} header(s) kept as evidence.`, ev.diagnosticHeaders.map(([label, value]) => ({ label, value }))));
   }
-  b.detail('MS-Server-ActiveSync', build).detail('Server', ev.server?.productName).detail('Protocol versions', versions.join(', ')).detail('Commands', `${commands.length}`);
+  // The value only: which product it points at is decided once per run, from every answer (serverIdentification.ts).
+  b.detail('MS-Server-ActiveSync', build).detail('Protocol versions', versions.join(', ')).detail('Commands', `${commands.length}`);
 
   if (!usable) {
     return b.finish('failed', `The server offers no protocol version a current device can use (${versions.join(', ') || 'none'}); 2.5, or 12.0 or later, is needed.`, { category: 'eas.noUsableVersion' });
@@ -158,5 +150,5 @@ function judgeHealthyOptions(b: StepBuilder, result: HttpResult): ProbeStep {
     return b.finish('warning', `ActiveSync answers, but the command list lacks ${missingCommands.join(', ')}.`, { category: 'eas.missingCommands' });
   }
   const top = versions[versions.length - 1];
-  return b.finish('passed', `${ev.server?.productName ?? 'The server'} answered OPTIONS: protocol up to ${top}, ${commands.length} commands.`);
+  return b.finish('passed', `ActiveSync answered OPTIONS (MS-Server-ActiveSync ${build}): protocol up to ${top}, ${commands.length} commands.`);
 }

@@ -17,6 +17,7 @@ import { DEFAULT_TIMEOUTS, type ProbeOptions } from './probeOptions';
 import { openTunnel, parseProxy, proxyFor, type ProxyEndpoint } from './proxyTunnel';
 import { AUTH_METHODS, runOutcome, type ProbeRun, type ProbeStep, type StepId } from './runModel';
 import { newRunShell } from './runShell';
+import { identifyServer, observationsOf } from './serverIdentification';
 import { childStep, skippedStep, StepBuilder } from './stepBuilder';
 import { connectOnce, tcpStep } from './tcpStep';
 import { abbreviate, judgeUserName, normalizeTarget, userNameForm, type InputFinding } from './targetInput';
@@ -331,6 +332,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
     run.finishedAt = finishedAt.toISOString();
     run.durationMs = finishedAt.getTime() - startedAt.getTime();
     run.outcome = runOutcome(steps, cancelled);
+    const server = identifyServer(observationsOf(steps));
+    if (server) run.server = server;
     return run;
   }
 }
@@ -417,7 +420,6 @@ async function followRedirect451(b: StepBuilder, first: HttpResult, ctx: Redirec
     const followed = judgeAuthenticated(child, result, scheme);
     b.child(followed);
     for (const h of followed.evidence.http ?? []) (b.evidence.http ??= []).push(h);
-    if (followed.evidence.server) b.evidence.server = followed.evidence.server;
     if (followed.evidence.protocolVersions) b.evidence.protocolVersions = followed.evidence.protocolVersions;
     if (followed.evidence.protocolCommands) b.evidence.protocolCommands = followed.evidence.protocolCommands;
     if (result.statusCode === 451) {

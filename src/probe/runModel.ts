@@ -136,14 +136,36 @@ export type ServerProduct =
   | 'zpush'
   | 'unknown';
 
+/** One fact the server identification used, and what it says. */
+export interface IdentityClue {
+  /** The step whose answer carried it. */
+  stepId: string;
+  /** Where it came from, e.g. "MS-Server-ActiveSync", "WWW-Authenticate realm", "NTLM challenge". */
+  source: string;
+  /** The value as received. May come from the server: render escaped. */
+  value: string;
+  /** What it says about the server, in words. */
+  reading: string;
+}
+
+/** The run's one identification of the ActiveSync server (src/probe/serverIdentification.ts). */
 export interface ServerIdentity {
+  /** 'unknown' when the clues name no product or contradict each other. */
   product: ServerProduct;
   /** Human name, e.g. "Exchange Server 2010". */
   productName: string;
-  /** The MS-Server-ActiveSync value (or the header the build came from). */
+  /** The Exchange build (MS-Server-ActiveSync or X-OWA-Version), or Z-Push's own version; '' when none was seen. */
   build: string;
-  /** Where the identification came from, e.g. "MS-Server-ActiveSync" or "X-OWA-Version". */
+  /** The clue that decided, e.g. "MS-Server-ActiveSync" or "X-OWA-Version". */
   source: string;
+  /** When MS-Server-ActiveSync carried a protocol version (Z-Push's "14.0") rather than a build. */
+  protocolVersion?: string;
+  /** A non-Microsoft web server answering in front of an identified Exchange (a reverse proxy), e.g. "nginx". */
+  frontEnd?: string;
+  /** Every clue the identification read, with what it says. */
+  clues?: IdentityClue[];
+  /** Why the answer is unknown, or what else the clues show. */
+  note?: string;
 }
 
 export interface CertificateInfo {
@@ -177,7 +199,6 @@ export interface StepEvidence {
   challenges?: AuthChallenge[];
   /** Scheme the authenticated request used, e.g. "Basic". */
   authScheme?: string;
-  server?: ServerIdentity;
   protocolVersions?: string[];
   protocolCommands?: string[];
   /** Exchange diagnostic headers worth keeping (X-FEServer, X-BEServer, X-DiagInfo, …). */
@@ -264,6 +285,8 @@ export interface ProbeRun {
   durationMs: number;
   outcome: RunOutcome;
   steps: ProbeStep[];
+  /** The one identification of the ActiveSync server, from every answer of the run; absent when nothing answered. */
+  server?: ServerIdentity;
 }
 
 /** The worst status wins: failed > warning > passed; skipped never decides. */

@@ -1,7 +1,6 @@
-// Reads what an ActiveSync OPTIONS response says about the server: which product and build
-// (from MS-Server-ActiveSync, or other Exchange headers when that is missing), the protocol
-// versions and the commands it offers. Pure functions over header lists.
-import type { ServerIdentity, ServerProduct } from './runModel';
+// Header readings shared by the steps and the server identification: header look-ups, Exchange
+// build lines, the protocol versions and commands an OPTIONS answer offers. Pure functions.
+import type { ServerProduct } from './runModel';
 
 export type HeaderList = ReadonlyArray<readonly [string, string]>;
 
@@ -47,40 +46,6 @@ export function productFromBuild(build: string): ServerProduct {
     if (minor === 2) return 'exchange2019';
   }
   return 'unknown';
-}
-
-function looksLikeZPush(headers: HeaderList): boolean {
-  const powered = headerValues(headers, 'x-powered-by').join(' ');
-  const challenges = headerValues(headers, 'www-authenticate').join(' ');
-  const server = headerValue(headers, 'server') ?? '';
-  return /php/i.test(powered) || /zpush|z-push/i.test(challenges) || /z-push/i.test(powered) || (/apache|nginx/i.test(server) && !/microsoft/i.test(server));
-}
-
-function isExchangeOnlineBackEnd(headers: HeaderList): boolean {
-  const target = headerValue(headers, 'x-calculatedbetarget') ?? headerValue(headers, 'x-beserver') ?? '';
-  return /\.prod\.outlook\.com$/i.test(target.trim()) || /\.outlook\.com$/i.test(target.trim());
-}
-
-/** Identifies the server from any response's headers; undefined when nothing says. */
-export function identifyServer(headers: HeaderList): ServerIdentity | undefined {
-  const eas = headerValue(headers, 'ms-server-activesync')?.trim();
-  if (eas) {
-    let product = productFromBuild(eas);
-    if (looksLikeZPush(headers) && (product === 'exchange2010' || product === 'exchange2003' || product === 'unknown')) product = 'zpush';
-    if (isExchangeOnlineBackEnd(headers) && product !== 'zpush') product = 'exchangeOnline';
-    return { product, productName: productName(product), build: eas, source: 'MS-Server-ActiveSync' };
-  }
-  for (const name of ['x-owa-version', 'x-ews-version']) {
-    const v = headerValue(headers, name)?.trim();
-    if (v) {
-      const product = isExchangeOnlineBackEnd(headers) ? 'exchangeOnline' : productFromBuild(v);
-      return { product, productName: productName(product), build: v, source: name === 'x-owa-version' ? 'X-OWA-Version' : 'X-EWS-Version' };
-    }
-  }
-  if (isExchangeOnlineBackEnd(headers)) {
-    return { product: 'exchangeOnline', productName: productName('exchangeOnline'), build: '', source: 'X-CalculatedBETarget' };
-  }
-  return undefined;
 }
 
 export function parseList(value: string | undefined): string[] {

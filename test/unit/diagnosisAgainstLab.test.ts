@@ -49,6 +49,11 @@ const EXPECTED: Record<string, Expectation> = {
   // Basic runs against Windows-only directories: Basic is not offered (the NTLM runs are in iwaLab.test.ts).
   'iwa-only-2003': { top: 'auth.schemeNotOffered', confidence: 'high', evidence: /^NTLM$|Negotiate/, checklist: 'vdir-auth-methods' },
   'iwa-and-basic': {},
+  'exchange2007-healthy': {},
+  'exchange2013-healthy': {},
+  'exchange2003-behind-apache': {},
+  'exchange2010-behind-nginx': {},
+  'unnamed-activesync-server': {},
   'negotiate-only': { top: 'auth.schemeNotOffered', evidence: /Negotiate/, checklist: 'vdir-auth-methods' },
 };
 

@@ -74,7 +74,9 @@ describe('Integrated Windows authentication against the lab', function () {
         windowsVersion: step.evidence.ntlmChallenge.windowsVersion,
         windowsRelease: step.evidence.ntlmChallenge.windowsRelease,
       }, { netbiosComputer: 'EX2003', dnsComputer: 'ex2003.contoso.example', netbiosDomain: 'CONTOSO', dnsDomain: 'contoso.example', windowsVersion: '5.2.3790', windowsRelease: 'Windows Server 2003' });
-      assert.equal(step.evidence.server?.build, '6.5.7638.1');
+      assert.equal(run.server?.product, 'exchange2003');
+      assert.equal(run.server?.build, '6.5.7638.1');
+      assert.ok(run.server?.clues?.some((c) => c.source === 'NTLM challenge' && /Windows Server 2003/.test(c.value)));
       assert.ok(findStep(run, 'optionsAuthenticated.ntlm.negotiate')?.details.some((d) => d.label === 'NetBIOS computer' && d.value === 'EX2003'));
       assert.equal(findStep(run, 'optionsAuthenticated.ntlm.authenticate')?.status, 'passed');
       // Both legs on one connection, and the lab saw NTLM accepted.

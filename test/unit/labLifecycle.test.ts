@@ -38,6 +38,11 @@ const STABLE_IDS = [
   'tls-wrong-name',
   'tls10-only',
   'silent',
+  'exchange2007-healthy',
+  'exchange2013-healthy',
+  'exchange2003-behind-apache',
+  'exchange2010-behind-nginx',
+  'unnamed-activesync-server',
 ];
 
 function connectOutcome(port: number): Promise<'connected' | string> {

@@ -6,7 +6,7 @@ import type { DiagnosisCause, EvidenceRef } from '../diagnosisModel';
 import { makeCause, type DiagnosisRule } from '../causeFactory';
 import { CHECKLIST_ID } from '../checklists/checklistIds';
 import { challengeRefs, failureRef, hasFailure, ref, type RunFacts } from '../runFacts';
-import { exchangeOnlineSignals, serverGeneration, serverRef } from '../serverFacts';
+import { exchangeOnlineSignals, isNonExchangeServer, serverGeneration, serverRef } from '../serverFacts';
 import { RCA_PHRASES } from '../searchTerms';
 import { windowsAuthRules } from './windowsAuthRules';
 
@@ -106,26 +106,45 @@ function wrongCredentials(facts: RunFacts, a: AuthAnalysis, failure: EvidenceRef
   }
   if (a.online && facts.userNameForm !== 'upn') score = Math.min(score, 40);
   else if (a.online && a.used === 'basic') score = Math.min(score, 45);
-  const checks = [
-    'Sign in to Outlook on the web (OWA) with the same user name and password.',
-    'Check in Active Directory (or the Microsoft 365 admin center) that the account is enabled, not locked out and its password not expired.',
-    'Retype the password: watch the keyboard layout, Caps Lock and trailing spaces.',
-  ];
-  if (facts.run?.settings && !facts.run.settings.crossCheck) checks.push('Rerun with the EWS/Autodiscover cross-check on: it tells a wrong password apart from an ActiveSync-only problem.');
+  const nonExchange = isNonExchangeServer(facts);
+  const server = serverRef(facts);
+  if (nonExchange && server) supporting.push(server);
+  // Outlook on the web and Active Directory are Exchange's; another server checks passwords against its own back end.
+  const checks = nonExchange
+    ? [
+        'Sign in with the same user name and password to the mail back end this server uses (IMAP, groupware or directory).',
+        facts.server?.value.product === 'zpush'
+          ? 'Read Z-Push\'s log files (z-push.log, z-push-error.log): with LOGAUTHFAIL on, each refused sign-in is logged with the user name and address.'
+          : 'Read the ActiveSync server\'s own log for the refused sign-in.',
+        'Retype the password: watch the keyboard layout, Caps Lock and trailing spaces.',
+      ]
+    : [
+        'Sign in to Outlook on the web (OWA) with the same user name and password.',
+        'Check in Active Directory (or the Microsoft 365 admin center) that the account is enabled, not locked out and its password not expired.',
+        'Retype the password: watch the keyboard layout, Caps Lock and trailing spaces.',
+      ];
+  if (!nonExchange && facts.run?.settings && !facts.run.settings.crossCheck) checks.push('Rerun with the EWS/Autodiscover cross-check on: it tells a wrong password apart from an ActiveSync-only problem.');
   return makeCause({
     id: 'auth.wrongCredentials',
     title: 'Wrong user name or password, the most common cause',
     score,
     explanation:
       a.rejected.length > 0 && a.accepted.length === 0
-        ? 'ActiveSync refused the credentials, and so did the other Exchange endpoints the cross-check tried. That points at the account or its password rather than at ActiveSync.'
+        ? `ActiveSync refused the credentials, and so did ${refusedNames(facts)}. That points at the account or its password rather than at ActiveSync.`
         : 'The server refused the credentials. Most often the password is mistyped or changed, or the account is locked out or disabled. Nothing in this run rules that out yet.',
     supporting,
     against,
     checks,
-    checklistIds: [CHECKLIST_ID.credentials],
+    // The credentials checklist is written for Exchange (OWA, Active Directory).
+    checklistIds: nonExchange ? [] : [CHECKLIST_ID.credentials],
     searchTerms: SEARCH_401,
   });
+}
+
+/** The cross-check endpoints that refused, by name ("Autodiscover", "EWS and Autodiscover"). */
+function refusedNames(facts: RunFacts): string {
+  const names = facts.crossCheck.filter((c) => !c.accepted && c.statusCode === 401).map((c) => (c.endpoint === 'ews' ? 'EWS' : 'Autodiscover'));
+  return [...new Set(names)].join(' and ') || 'the other endpoints';
 }
 
 function upnRequired(facts: RunFacts, a: AuthAnalysis): DiagnosisCause | undefined {
@@ -174,7 +193,8 @@ function modernAuthRequired(facts: RunFacts, a: AuthAnalysis): DiagnosisCause | 
 }
 
 function coexistence2003(facts: RunFacts, a: AuthAnalysis, failure: EvidenceRef): DiagnosisCause | undefined {
-  if (a.online || a.onlyBearer) return undefined;
+  // Only Exchange 2007/2010 hand requests to a 2003 back end: not a cause for Online or a non-Exchange server.
+  if (a.online || a.onlyBearer || isNonExchangeServer(facts)) return undefined;
   const generation = serverGeneration(facts);
   const hint = facts.context.mailboxServerHint;
   const server = serverRef(facts);
@@ -238,7 +258,7 @@ function schemeNotOffered(facts: RunFacts, a: AuthAnalysis, failure: EvidenceRef
     id: 'auth.schemeNotOffered',
     title: a.windowsOnly ? 'Basic sign-in is not offered: the server accepts only NTLM/Negotiate' : 'The sign-in method used is not one the server offers',
     score,
-    explanation: `The client signed in with ${usedLabel}, but the server's challenge does not list it, so the credentials were never even checked. Either turn that method on for the Microsoft-Server-ActiveSync virtual directory or let the client use one the server offers.`,
+    explanation: `The client signed in with ${usedLabel}, but the server's challenge does not list it, so the credentials were never even checked. Either turn that method on for ${isNonExchangeServer(facts) ? 'the ActiveSync location in the web server' : 'the Microsoft-Server-ActiveSync virtual directory'} or let the client use one the server offers.`,
     supporting: [...(failure ? [failure] : []), ...(facts.usedScheme ? [ref(facts.usedScheme.stepId, 'Scheme used', facts.usedScheme.value)] : []), ...a.challenges],
     checks: [
       'List the authentication methods of the ActiveSync virtual directory (Get-ActiveSyncVirtualDirectory or adsutil.vbs on IIS 6).',
@@ -251,7 +271,7 @@ function schemeNotOffered(facts: RunFacts, a: AuthAnalysis, failure: EvidenceRef
 
 /** The password is right (another endpoint accepted it), but the server can't be 2007/2010 → 2003. */
 function activeSyncDirectoryAuth(facts: RunFacts, a: AuthAnalysis): DiagnosisCause | undefined {
-  if (a.accepted.length === 0) return undefined;
+  if (a.accepted.length === 0 || isNonExchangeServer(facts)) return undefined;
   const generation = serverGeneration(facts);
   const coexistencePossible = !a.online && generation !== 'exchange2013plus' && generation !== 'exchange2003' && (!facts.context.mailboxServerHint || facts.context.mailboxServerHint === 'exchange2003');
   return makeCause({
@@ -267,7 +287,8 @@ function activeSyncDirectoryAuth(facts: RunFacts, a: AuthAnalysis): DiagnosisCau
 }
 
 function userNameForm(facts: RunFacts, a: AuthAnalysis): DiagnosisCause | undefined {
-  if (a.online || a.onlyBearer || facts.userNameForm === 'none') return undefined;
+  // The DOMAIN\\user versus UPN question is Active Directory's; another server has its own user names.
+  if (a.online || a.onlyBearer || facts.userNameForm === 'none' || isNonExchangeServer(facts)) return undefined;
   const form = facts.userNameForm;
   const score = form === 'bare' ? 45 : 15;
   const against = a.accepted.length > 0 ? a.accepted : [];

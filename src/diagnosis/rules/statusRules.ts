@@ -95,7 +95,7 @@ const forbidden: DiagnosisRule = (facts) => {
 const notFound: DiagnosisRule = (facts) => {
   const f = hasFailure(facts, 'http.404');
   if (!f) return [];
-  const exchangeAnswered = !!responseHeader(facts, f.stepId, 'X-FEServer') || !!responseHeader(facts, f.stepId, 'MS-Server-ActiveSync') || !!facts.server;
+  const exchangeAnswered = !!responseHeader(facts, f.stepId, 'X-FEServer') || !!responseHeader(facts, f.stepId, 'MS-Server-ActiveSync') || (!!facts.server && facts.server.value.product !== 'unknown');
   const serverHeader = responseHeader(facts, f.stepId, 'Server');
   const nonIis = serverHeader && !/microsoft-iis|microsoft-httpapi/i.test(serverHeader.value);
   const path = (() => {

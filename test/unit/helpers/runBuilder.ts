@@ -99,19 +99,20 @@ export function unauthorizedRun(options: {
   crossCheck?: Array<{ endpoint: 'ews' | 'autodiscover'; accepted: boolean; statusCode?: number }>;
   crossCheckEnabled?: boolean;
   authScheme?: string;
-  server?: StepEvidence['server'];
+  /** MS-Server-ActiveSync value the answers carry (the run's identification is worked out from the headers). */
+  build?: string;
   category?: FailureCategory;
 } = {}): ProbeRun {
   const challenges = options.challenges ?? [challenge('Negotiate'), challenge('NTLM'), challenge('Basic', { realm: 'mail.contoso.com' })];
-  const headers: Array<[string, string]> = options.headers ?? [['Server', 'Microsoft-IIS/7.5'], ['WWW-Authenticate', 'Basic realm="mail.contoso.com"']];
+  const headers: Array<[string, string]> = [...(options.headers ?? [['Server', 'Microsoft-IIS/7.5'], ['WWW-Authenticate', 'Basic realm="mail.contoso.com"']]), ...(options.build ? ([['MS-Server-ActiveSync', options.build]] as Array<[string, string]>) : [])];
   const steps: RunSpec['steps'] = {
-    optionsAnonymous: { status: 'passed', evidence: { challenges, http: [response(401, headers)], ...(options.server ? { server: options.server } : {}) } },
+    optionsAnonymous: { status: 'passed', evidence: { challenges, http: [response(401, headers)] } },
     optionsAuthenticated: {
       status: 'failed',
       category: options.category ?? 'http.401',
       message: 'The server answered 401 Unauthorized to OPTIONS with credentials',
       summary: 'OPTIONS with credentials: HTTP 401 Unauthorized',
-      evidence: { challenges, authScheme: options.authScheme ?? 'Basic', http: [response(401, headers)], ...(options.server ? { server: options.server } : {}) },
+      evidence: { challenges, authScheme: options.authScheme ?? 'Basic', http: [response(401, headers)] },
     },
   };
   if (options.crossCheck) {
