@@ -3,6 +3,7 @@
 // the probe later are compared like the rest.
 import type { ProbeRun, ProbeStep, StepStatus } from '../probe/runModel';
 import { TIMING_NOISE, type FactChange, type RunComparison, type RunSideSummary, type StatusChange, type StepComparison, type StepSide, type TickBetweenRuns, type TimingChange } from './runComparison';
+import { runServerIdentity } from '../probe/serverIdentification';
 import { comparisonVerdict } from './comparisonVerdict';
 import { factsByKey, shownValue } from './stepFacts';
 
@@ -16,7 +17,7 @@ export interface CompareOptions {
 }
 
 export function compareRuns(before: ProbeRun, after: ProbeRun, options: CompareOptions = {}): RunComparison {
-  const steps = mergeSteps(flattenSteps(before.steps), flattenSteps(after.steps));
+  const steps = mergeSteps(flattenSteps(withServerIdentity(before)), flattenSteps(withServerIdentity(after)));
   const topLevel = steps.filter((s) => s.depth === 0);
   const comparison: RunComparison = {
     before: sideSummary(before),
@@ -98,6 +99,18 @@ interface FlatStep {
   key: string;
   depth: number;
   step: ProbeStep;
+}
+
+/**
+ * The run's one server identification (worked out again for runs stored before it existed), placed
+ * on the authenticated OPTIONS step for the comparison, where runs of every age can meet it.
+ */
+function withServerIdentity(run: ProbeRun): ProbeStep[] {
+  const steps = Array.isArray(run?.steps) ? run.steps : [];
+  const server = runServerIdentity(run);
+  // "Unknown" says nothing was named, not that the product changed.
+  if (!server || server.product === 'unknown') return steps;
+  return steps.map((s) => (s?.id === 'optionsAuthenticated' ? { ...s, evidence: { ...(s.evidence ?? {}), server } as ProbeStep['evidence'] } : s));
 }
 
 function flattenSteps(steps: readonly ProbeStep[] | undefined, parentKey = '', depth = 0, out: FlatStep[] = []): FlatStep[] {

@@ -51,9 +51,12 @@ export function stepFacts(step: ProbeStep): StepFact[] {
     if (Array.isArray(cert.chainSubjects)) add('certificate.chain', 'Certificate chain sent', cert.chainSubjects.join(' › '));
   }
   if (Array.isArray(ev.challenges)) addSet('challenges', 'Offered authentication', ev.challenges.map((c) => c?.scheme));
-  if (isObject(ev.server)) {
-    add('server.product', 'Server', ev.server.productName);
-    add('server.build', 'Server build', ev.server.build);
+  // Placed here by compareRuns from the run's one identification (runs before it stored it per step).
+  const server = (ev as { server?: { productName?: unknown; build?: unknown } }).server;
+  if (isObject(server)) {
+    add('server.product', 'Server', server.productName);
+    // 14.03.0123.004 (MS-Server-ActiveSync) and 14.3.123.4 (X-OWA-Version) are the same build.
+    add('server.build', 'Server build', typeof server.build === 'string' ? server.build.replace(/(^|\.)0+(?=\d)/g, '$1') : server.build);
   }
   if (Array.isArray(ev.protocolVersions)) addSet('protocolVersions', 'Protocol versions', ev.protocolVersions);
   if (Array.isArray(ev.protocolCommands)) addSet('protocolCommands', 'Protocol commands', ev.protocolCommands);

@@ -57,9 +57,9 @@ describe('activesync-doctor diff', function () {
   });
 
   it('--markdown escapes what a server or file sent', async () => {
-    const hostile = buildRun({ steps: { optionsAuthenticated: { status: 'failed', category: 'http.401', evidence: { server: { product: 'unknown', productName: '[click](https://evil.example) <img src=x>', build: '1|2', source: 'x' } } } } });
-    const fixed = { ...buildRun(), startedAt: '2024-05-02T10:00:00.000Z', id: 'fixed' };
-    fixed.steps.find((s) => s.id === 'optionsAuthenticated')!.evidence = { server: { product: 'unknown', productName: 'Exchange', build: '15.1', source: 'x' } };
+    const hostile = buildRun({ steps: { optionsAuthenticated: { status: 'failed', category: 'http.401' } } });
+    hostile.server = { product: 'exchange2016', productName: '[click](https://evil.example) <img src=x>', build: '1|2', source: 'x' };
+    const fixed = { ...buildRun(), startedAt: '2024-05-02T10:00:00.000Z', id: 'fixed', server: { product: 'exchange2016' as const, productName: 'Exchange', build: '15.1', source: 'x' } };
     const r = await runCli(['diff', file('h1.json', hostile), file('h2.json', fixed), '--markdown']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^# ActiveSync Doctor comparison: /);
