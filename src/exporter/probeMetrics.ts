@@ -5,6 +5,7 @@
 // only when it has the expected shape; free text from a server never becomes a label.
 import { Gauge, Registry, type RegistryContentType } from 'prom-client';
 import { firstFailedStep, leafCertificate, type ProbeRun } from '../probe/runModel';
+import { runServerIdentity } from '../probe/serverIdentification';
 
 /** The ActiveSync protocol versions the specification defines; anything else is dropped. */
 const KNOWN_PROTOCOL_VERSIONS = ['1.0', '2.0', '2.1', '2.5', '12.0', '12.1', '14.0', '14.1', '16.0', '16.1'];
@@ -64,7 +65,9 @@ export async function renderProbeMetrics(run: ProbeRun, freshness: ResultFreshne
   if (Number.isFinite(notAfter)) certGauge.set(notAfter / 1000);
 
   const info = gauge('activesync_server_info', 'The Exchange product and build that answered, and the protocol versions it offers (known versions only).', ['product', 'build', 'protocol_versions']);
-  const identified = run.steps.find((s) => s.evidence.server)?.evidence.server;
+  // The run's one identification; "unknown" names no product, so it gives no info series.
+  const identity = runServerIdentity(run);
+  const identified = identity && identity.product !== 'unknown' ? identity : undefined;
   if (identified) {
     const versions = run.steps.find((s) => s.evidence.protocolVersions?.length)?.evidence.protocolVersions ?? [];
     const known = KNOWN_PROTOCOL_VERSIONS.filter((v) => versions.some((offered) => offered.trim() === v));

@@ -125,7 +125,8 @@ describe('Prometheus exporter', () => {
   });
 
   it('never turns server text into a label: an odd build or version is dropped or replaced', async () => {
-    const hostile = buildRun({ userName: 'u', steps: { optionsAuthenticated: { status: 'passed', evidence: { server: { product: 'exchange2016', productName: 'x', build: '15.1"} 1\nevil_metric 1', source: 'MS-Server-ActiveSync' }, protocolVersions: ['16.1', '99.9"}', ' 14.0 '] } } } });
+    const hostile = buildRun({ userName: 'u', steps: { optionsAuthenticated: { status: 'passed', evidence: { protocolVersions: ['16.1', '99.9"}', ' 14.0 '] } } } });
+    hostile.server = { product: 'exchange2016', productName: 'x', build: '15.1"} 1\nevil_metric 1', source: 'MS-Server-ActiveSync' };
     const e = await exporter(config('modules:\n  m: {}\nallowedTargets: [mail.contoso.com]\n'), async () => hostile);
     const answer = await get(e.url, '/probe?target=mail.contoso.com');
     assert.ok(answer.body.includes('activesync_server_info{product="exchange2016",build="unrecognised",protocol_versions="14.0,16.1"} 1'), answer.body);
