@@ -42,7 +42,7 @@ import { rewriteIndex } from './indexRewrite';
 import { stringifyWithoutPasswords } from './passwordFilter';
 import { reconcileRunFiles, type RunFileReconciliation } from './runFileReconciliation';
 import { commitRunFile, discardRunFile, listRunFolder, prepareRunFile, readStoredRun, removeRunFile, runFileName, runFilePath, RUNS_FOLDER, type PreparedRunFile } from './runFiles';
-import { groupByServer, serverKey, sortNewestFirst, summarizeRun, type RunSummary, type ServerGroup } from './runSummary';
+import { groupByServer, hostGroupKey, sortNewestFirst, summarizeRun, type RunSummary, type ServerGroup } from './runSummary';
 import { validateRun } from './runValidation';
 import { historyWriteError } from './storageErrors';
 
@@ -244,8 +244,8 @@ export class HistoryStore {
   summariesForServer(host: string): Promise<RunSummary[]> {
     return this.enqueue(async () => {
       await this.ensureLoaded();
-      const key = serverKey(host);
-      return this.newestFirst().filter((s) => serverKey(s.host) === key);
+      const key = hostGroupKey(host);
+      return this.newestFirst().filter((s) => hostGroupKey(s.host) === key);
     });
   }
 

@@ -65,8 +65,12 @@ export function sortNewestFirst(summaries: RunSummary[]): RunSummary[] {
   return keyed.map((k) => k.s);
 }
 
-/** Host names are case-insensitive; the group shows the spelling of the newest run. */
-export function serverKey(host: string): string {
+/**
+ * The History tree groups runs by host name alone, case-insensitively (the group shows the spelling
+ * of the newest run), so every port of a host is one group. Checklist ticks key by host and port:
+ * serverKeyOf in src/extension/serverKey.ts.
+ */
+export function hostGroupKey(host: string): string {
   return host.toLowerCase();
 }
 
@@ -74,7 +78,7 @@ export function serverKey(host: string): string {
 export function groupByServer(newestFirst: readonly RunSummary[]): ServerGroup[] {
   const groups = new Map<string, ServerGroup>();
   for (const s of newestFirst) {
-    const key = serverKey(s.host);
+    const key = hostGroupKey(s.host);
     const group = groups.get(key);
     if (group) group.count++;
     else groups.set(key, { host: s.host, count: 1, latestOutcome: s.outcome, latestStartedAt: s.startedAt, latestRunId: s.id });
