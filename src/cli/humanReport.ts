@@ -6,6 +6,7 @@ import { terminalSafe } from '../common/textSafety';
 import type { Diagnosis } from '../diagnosis/diagnosisModel';
 import { renderDiagnosisText } from '../diagnosis/diagnosisText';
 import type { ProbeRun, ProbeStep, ServerIdentity } from '../probe/runModel';
+import { provenSummary } from '../probe/runVerdict';
 import { describeClue, describeServer } from '../probe/serverIdentification';
 import { markFor, type Style } from './terminalStyle';
 
@@ -50,6 +51,7 @@ export function renderHumanReport(run: ProbeRun, diagnosis: Diagnosis | undefine
   const verdict = { passed: o.style.green('PASSED'), warning: o.style.yellow('PASSED WITH WARNINGS'), failed: o.style.red('FAILED'), cancelled: o.style.yellow('CANCELLED') }[run.outcome];
   out.push('');
   out.push(`Result: ${verdict} in ${formatMs(run.durationMs)}`);
+  if (run.outcome !== 'cancelled') out.push(terminalSafe(`${provenSummary(run)}.`));
   if (diagnosis && (diagnosis.causes.length > 0 || diagnosis.findings?.length || run.outcome !== 'passed')) {
     out.push('');
     for (const line of renderDiagnosisText(diagnosis, { width: o.width, expandTopChecklist: true })) out.push(terminalSafe(line));

@@ -10,6 +10,8 @@ import type { ProbeRun } from '../probe/runModel';
 import { runProbe } from '../probe/probe';
 import type { ProbeOptions } from '../probe/probeOptions';
 import { readOwnerOnlySecret } from '../common/secretFile';
+import { PROBE_VERSIONS } from '../protocol/eas/easCodes';
+import { DEFAULT_DEVICE_ID, DEFAULT_DEVICE_TYPE, deviceIdentityProblem } from '../probe/eas/deviceIdentity';
 import { flag, has, integerFlag, parseArgs, UsageError, type FlagSpec } from './cliArgs';
 import { nagiosResult, type CertificateThresholds } from './nagiosOutput';
 import type { CliIo } from './cliIo';
@@ -32,6 +34,11 @@ export const PROBE_FLAGS: Record<string, FlagSpec> = {
   format: { value: true },
   'warning-days': { value: true },
   'critical-days': { value: true },
+  'options-only': {},
+  full: {},
+  'device-id': { value: true },
+  'device-type': { value: true },
+  'protocol-version': { value: true },
 };
 
 export const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'nagios'] as const;
@@ -65,6 +72,12 @@ Options:
   --auth METHOD       basic (default), ntlm, negotiate (NTLM inside SPNEGO; no Kerberos) or auto
                       (Negotiate/NTLM first, then Basic, each attempt shown)
   --domain D          domain for a bare user name with ntlm/negotiate/auto (default: the server's own)
+  --options-only      stop after OPTIONS (the light probe); by default the run goes on to Provision,
+                      FolderSync and a read-only first Sync of the Inbox, as a new phone would
+  --full              also send a Ping (waits up to a 60 s heartbeat; default timeout becomes 120000)
+  --device-id ID      the device id the commands present (1-32 letters/digits, default ActiveSyncDoctorProbe)
+  --device-type T     the device type (default ActiveSyncDoctor), e.g. to match an Allow rule
+  --protocol-version V  MS-ASProtocolVersion to use instead of the highest shared one (2.5 to 14.1)
   --lab SCENARIO      start the built-in lab and probe that scenario with its test account
   --json | --markdown machine-readable run and diagnosis, or a Markdown report
   --format F          text (default), json, markdown, or nagios: a Nagios/Icinga plugin result
@@ -115,6 +128,14 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   const domain = flag(args, 'domain')?.trim() || undefined;
   if (domain !== undefined && !/^[^\\/@\s]{1,255}$/.test(domain)) throw new UsageError('--domain takes a NetBIOS or DNS domain name, e.g. CONTOSO or contoso.com.');
   const timeout = integerFlag(args, 'timeout', 100, 600_000);
+  if (has(args, 'options-only') && has(args, 'full')) throw new UsageError('Choose --options-only or --full, not both.');
+  const mode = has(args, 'options-only') ? 'options' : has(args, 'full') ? 'full' : 'commands';
+  const deviceId = flag(args, 'device-id');
+  const deviceType = flag(args, 'device-type');
+  const identityProblem = deviceIdentityProblem(deviceId ?? DEFAULT_DEVICE_ID, deviceType ?? DEFAULT_DEVICE_TYPE);
+  if (identityProblem) throw new UsageError(identityProblem);
+  const protocolVersion = flag(args, 'protocol-version');
+  if (protocolVersion !== undefined && !(PROBE_VERSIONS as readonly string[]).includes(protocolVersion)) throw new UsageError(`--protocol-version takes one of ${PROBE_VERSIONS.join(', ')}.`);
   const connectTo = flag(args, 'connect-to');
   if (connectTo && isIP(connectTo) === 0) throw new UsageError(`--connect-to takes an IP address, not "${connectTo.slice(0, 60)}".`);
   const mailboxOn = flag(args, 'mailbox-on');
@@ -164,6 +185,10 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
       ignoreTrust: has(args, 'insecure'),
       extraCaPem,
       crossCheck: !has(args, 'no-cross-check'),
+      mode,
+      deviceId,
+      deviceType,
+      protocolVersion,
       timeouts: timeout ? { overallMs: timeout } : undefined,
       proxy: flag(args, 'proxy'),
       connectTo,

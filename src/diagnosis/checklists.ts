@@ -4,6 +4,11 @@ import type { Checklist, Diagnosis } from './diagnosisModel';
 import { anonymousAccessChecklist } from './checklists/anonymousAccessChecklist';
 import { blocked456Checklist } from './checklists/blocked456Checklist';
 import { credentialsChecklist } from './checklists/credentialsChecklist';
+import { deviceAccessChecklist } from './checklists/deviceAccessChecklist';
+import { easUserEnabledChecklist } from './checklists/easUserEnabledChecklist';
+import { maxDevicesChecklist } from './checklists/maxDevicesChecklist';
+import { provisioningPolicyChecklist } from './checklists/provisioningPolicyChecklist';
+import { remoteWipeChecklist } from './checklists/remoteWipeChecklist';
 import { esm2003IwaChecklist } from './checklists/esm2003IwaChecklist';
 import { exoModernAuthChecklist } from './checklists/exoModernAuthChecklist';
 import { forbidden403Checklist } from './checklists/forbidden403Checklist';
@@ -36,6 +41,11 @@ export const CHECKLISTS: readonly Checklist[] = [
   unavailable503Checklist,
   reverseProxyChecklist,
   anonymousAccessChecklist,
+  deviceAccessChecklist,
+  easUserEnabledChecklist,
+  remoteWipeChecklist,
+  maxDevicesChecklist,
+  provisioningPolicyChecklist,
 ];
 
 export function getChecklist(id: string): Checklist | undefined {

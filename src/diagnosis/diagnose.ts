@@ -2,6 +2,7 @@
 // evidence (never its prose), asks each rule family for candidate causes, merges and ranks them,
 // and words a headline and, when the leaders are close, the question that would separate them.
 import type { ProbeRun } from '../probe/runModel';
+import { provenSummary } from '../probe/runVerdict';
 import { describeServer } from '../probe/serverIdentification';
 import { authFindings } from './iwaVerification';
 import type { DiagnosisRule } from './causeFactory';
@@ -10,6 +11,7 @@ import type { Diagnosis, DiagnosisCause, DiagnosisContext } from './diagnosisMod
 import { SEPARATING_QUESTIONS } from './questions';
 import { failureRef, readRunFacts, ref, type RunFacts } from './runFacts';
 import { authRules } from './rules/authRules';
+import { commandRules } from './rules/commandRules';
 import { easRules } from './rules/easRules';
 import { inputRules } from './rules/inputRules';
 import { networkRules } from './rules/networkRules';
@@ -20,7 +22,7 @@ import { tlsRules } from './rules/tlsRules';
 import { transportRules } from './rules/transportRules';
 
 /** In the order the probe's steps run, so ties rank the earlier problem first. */
-const RULES: DiagnosisRule[] = [inputRules, networkRules, tlsRules, transportRules, authRules, statusRules, easRules, securityRules, runRules];
+const RULES: DiagnosisRule[] = [inputRules, networkRules, tlsRules, transportRules, authRules, statusRules, easRules, commandRules, securityRules, runRules];
 
 /** Leaders closer than this are "ambiguous": the diagnosis asks the separating question. */
 const AMBIGUITY_GAP = 15;
@@ -132,6 +134,10 @@ const STEP_NAMES: Record<string, string> = {
   optionsAnonymous: 'The anonymous OPTIONS request',
   optionsAuthenticated: 'The OPTIONS request with credentials',
   crossCheck: 'The credential cross-check',
+  provision: 'Provisioning',
+  folderSync: 'FolderSync',
+  sync: 'The first Sync of the Inbox',
+  ping: 'Ping',
 };
 
 function failedWhat(facts: RunFacts): string {
@@ -144,8 +150,7 @@ function failedWhat(facts: RunFacts): string {
 
 function passedHeadline(facts: RunFacts): string {
   const server = facts.server && facts.server.value.product !== 'unknown' ? describeServer(facts.server.value) : undefined;
-  const who = facts.userName ? ` and accepted the sign-in of ${facts.userName}` : '';
-  return `All checks passed (${runScope(facts)}): ${facts.host || 'the server'} answered ActiveSync OPTIONS${server ? ` as ${server}` : ''}${who}.`;
+  return `${provenSummary(facts.run)}${server ? ` (${server} at ${facts.host || 'the server'})` : ''}.`;
 }
 
 function cancelledCause(): DiagnosisCause {

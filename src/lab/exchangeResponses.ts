@@ -12,6 +12,7 @@ export type ServerProfileId =
   | 'exchange2010negotiate'
   | 'exchange2010'
   | 'exchange2010sp3'
+  | 'exchange2010to2003'
   | 'exchange2016'
   | 'exchange2019'
   | 'exchangeOnline'
@@ -284,6 +285,24 @@ export const SERVER_PROFILES: Record<ServerProfileId, ServerProfile> = {
       ['X-AspNet-Version', '2.0.50727'],
     ],
     eas: { build: '14.03.0123.004', versions: VERSIONS_2010_SP1, commands: COMMANDS_EXCHANGE },
+    anonymousChallenges: IIS_CHALLENGES_EMPTY_REALM,
+    unauthorizedPage: IIS7_UNAUTHORIZED,
+    notFoundPage: IIS7_NOT_FOUND,
+    owaVersion: '14.3.123.4',
+    hasEwsAndAutodiscover: true,
+  },
+  // The 2010 SP3 front end handing everything to an Exchange 2003 SP2 back end: the front end's
+  // IIS headers with the back end's ActiveSync headers (2.5). Modelled, not captured.
+  exchange2010to2003: {
+    id: 'exchange2010to2003',
+    windowsHost: { netbiosComputer: 'CAS2010', dnsComputer: 'cas2010.contoso.example', version: [6, 1, 7601] },
+    productName: 'Exchange Server 2010 SP3 (front end) with an Exchange 2003 SP2 mailbox',
+    identityHeaders: [
+      ['Server', 'Microsoft-IIS/7.5'],
+      ['X-Powered-By', 'ASP.NET'],
+      ['X-AspNet-Version', '2.0.50727'],
+    ],
+    eas: { build: '6.5.7638.1', versions: VERSIONS_2003, commands: COMMANDS_2_5 },
     anonymousChallenges: IIS_CHALLENGES_EMPTY_REALM,
     unauthorizedPage: IIS7_UNAUTHORIZED,
     notFoundPage: IIS7_NOT_FOUND,

@@ -14,6 +14,7 @@ import {
   type HeaderList,
   type ServerProfile,
 } from './exchangeResponses';
+import { answerCommand, type LabDevice } from './labCommands';
 import type { LabScenario } from './scenarios';
 
 /** One answered request, for tests and logging. Never carries a password. */
@@ -29,6 +30,8 @@ export interface LabRequestInfo {
   scheme?: string;
   /** For NTLM/Negotiate: 'challenge' when this request was leg 1 and got the server's challenge. */
   windowsLeg?: 'challenge';
+  /** For an ActiveSync POST: the Cmd query parameter. */
+  command?: string;
 }
 
 export interface LabRequestContext {
@@ -43,24 +46,29 @@ export interface LabRequestContext {
 }
 
 const PASSWORD_CHANGE_URL = 'https://passwordreset.contoso.example/';
-const MAX_BODY_CHARS = 256 * 1024;
+const MAX_BODY_BYTES = 256 * 1024;
 
-type Reply = { status: number; headers: HeaderList; body?: string; chunked?: boolean };
+type Reply = { status: number; headers: HeaderList; body?: string | Uint8Array; chunked?: boolean; holdMs?: number };
 
 export function createLabRequestHandler(ctx: LabRequestContext): (req: IncomingMessage, res: ServerResponse) => void {
+  // The server's memory of devices (policy keys, sync keys), by DeviceId, for this scenario.
+  const devices = new Map<string, LabDevice>();
   return (req, res) => {
     readBody(req)
       .then((body) => {
         const path = pathOf(req.url);
         const { auth, challenge } = authenticate(ctx, req);
-        const reply = challenge ?? route(ctx, req, path, auth, body);
+        const reply = challenge ?? route(ctx, req, path, auth, body, devices);
         const answer = () => {
           send(req, res, reply);
           report(ctx, req, path, reply, auth, challenge);
         };
         // Decided now (NTLM state lives on the socket), only the first bytes wait.
-        if (ctx.latencyMs && ctx.latencyMs > 0) setTimeout(answer, ctx.latencyMs);
-        else answer();
+        const wait = (ctx.latencyMs ?? 0) + (reply.holdMs ?? 0);
+        if (wait > 0) {
+          const timer = setTimeout(answer, wait);
+          req.socket.once('close', () => clearTimeout(timer));
+        } else answer();
       })
       .catch(() => res.destroy());
   };
@@ -77,8 +85,12 @@ function report(ctx: LabRequestContext, req: IncomingMessage, path: string, repl
     userName: 'userName' in auth && auth.userName ? auth.userName : undefined,
     scheme: auth.kind === 'accepted' || auth.kind === 'rejected' ? (auth.scheme ?? 'Basic') : auth.kind === 'unsupported' ? auth.scheme : undefined,
     windowsLeg: challenge ? 'challenge' : undefined,
+    command: req.method === 'POST' ? (new URL(req.url ?? '/', 'https://lab.invalid').searchParams.get('Cmd') ?? undefined) : undefined,
   });
 }
+
+/** Connections that completed a Windows sign-in, and as whom. */
+const windowsSignedIn = new WeakMap<object, { userName: string; scheme: 'NTLM' | 'Negotiate' }>();
 
 /** A machine name for profiles that name none (their challenge still needs one). */
 const DEFAULT_WINDOWS_HOST: LabWindowsHost = { netbiosComputer: 'LAB-IIS', dnsComputer: 'lab-iis.contoso.example', version: [10, 0, 17763] };
@@ -112,9 +124,16 @@ function authenticate(ctx: LabRequestContext, req: IncomingMessage): { auth: Lab
       if (outcome.closeConnection) headers.push(['Connection', 'close']);
       return { auth: { kind: 'anonymous' }, challenge: withBody(401, headers, profile.unauthorizedPage.body) };
     }
-    if (outcome.kind === 'accepted') return { auth: { kind: 'accepted', userName: outcome.userName, scheme } };
+    if (outcome.kind === 'accepted') {
+      windowsSignedIn.set(req.socket, { userName: outcome.userName, scheme });
+      return { auth: { kind: 'accepted', userName: outcome.userName, scheme } };
+    }
     return { auth: { kind: 'rejected', userName: outcome.userName ?? '', reason: outcome.reason, scheme } };
   }
+  // IIS keeps an NTLM/Negotiate sign-in for the rest of the kept-alive connection: later requests
+  // on it need no Authorization header (the default authPersistSingleRequest=false).
+  const signedIn = windowsSignedIn.get(req.socket);
+  if (!header && signedIn) return { auth: { kind: 'accepted', userName: signedIn.userName, scheme: signedIn.scheme } };
   const auth = checkLabAuthorization(req, ctx.scenario.accounts);
   if ((auth.kind === 'accepted' || auth.kind === 'rejected') && offered.length > 0 && !offered.includes('basic')) {
     return { auth: { kind: 'rejected', userName: auth.userName, reason: 'schemeNotEnabled' } };
@@ -130,18 +149,19 @@ function pathOf(url: string | undefined): string {
   }
 }
 
-function route(ctx: LabRequestContext, req: IncomingMessage, path: string, auth: LabAuthResult, body: string): Reply {
+function route(ctx: LabRequestContext, req: IncomingMessage, path: string, auth: LabAuthResult, body: Buffer, devices: Map<string, LabDevice>): Reply {
   const profile = SERVER_PROFILES[ctx.scenario.server];
   const normalised = path.toLowerCase().replace(/\/+$/, '');
-  if (normalised === '/microsoft-server-activesync') return activeSync(ctx, profile, req.method ?? '', auth);
+  if (normalised === '/microsoft-server-activesync') return activeSync(ctx, profile, req, auth, body, devices);
   if (normalised === '/ews/exchange.asmx') return ews(ctx, req.method ?? '', auth);
-  if (normalised === '/autodiscover/autodiscover.xml') return autodiscover(ctx, req.method ?? '', auth, body);
+  if (normalised === '/autodiscover/autodiscover.xml') return autodiscover(ctx, req.method ?? '', auth, body.toString('utf8'));
   return notFound(profile);
 }
 
 // ---- Microsoft-Server-ActiveSync -----------------------------------------------------------
 
-function activeSync(ctx: LabRequestContext, profile: ServerProfile, method: string, auth: LabAuthResult): Reply {
+function activeSync(ctx: LabRequestContext, profile: ServerProfile, req: IncomingMessage, auth: LabAuthResult, body: Buffer, devices: Map<string, LabDevice>): Reply {
+  const method = req.method ?? '';
   const behaviour = ctx.scenario.eas;
   if (behaviour.kind === 'notFound') return notFound(profile);
   if (behaviour.kind === 'bearerOnly') return bearerOnly(profile);
@@ -159,8 +179,9 @@ function activeSync(ctx: LabRequestContext, profile: ServerProfile, method: stri
     return behaviour.kind === 'headersStripped' ? strippedOptions(profile) : healthyOptions(profile);
   }
   if (method === 'POST') {
-    // The lab implements no EAS command: a POST gets the 400 Exchange gives a request it cannot parse (modelled).
-    return { status: 400, headers: [...easHandlerHeaders(profile, 400), ['Content-Length', '0']] };
+    const query = new URL(req.url ?? '/', 'https://lab.invalid').searchParams;
+    const redirectUrl = ctx.scenario.redirectTo ? ctx.urlFor(ctx.scenario.redirectTo) : undefined;
+    return answerCommand(profile, easHandlerHeaders(profile, 200), ctx.scenario.commands ?? { kind: 'normal' }, devices, { query, headers: req.headers, body, redirectUrl });
   }
   // Only OPTIONS and POST are defined for this directory; Exchange rejects a browser's GET (modelled as 501).
   return { status: 501, headers: [...easHandlerHeaders(profile, 501), ['Content-Length', '0']] };
@@ -361,15 +382,18 @@ function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
   else res.end(reply.body);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
       // Keep reading past the cap (so the connection stays usable) but stop storing.
-      if (body.length < MAX_BODY_CHARS) body += chunk;
+      if (size < MAX_BODY_BYTES) {
+        chunks.push(chunk);
+        size += chunk.length;
+      }
     });
-    req.on('end', () => resolve(body.slice(0, MAX_BODY_CHARS)));
+    req.on('end', () => resolve(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES)));
     req.on('error', reject);
   });
 }

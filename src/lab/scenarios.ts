@@ -5,6 +5,7 @@
 import type { FailureCategory, StepId } from '../probe/runModel';
 import { LAB_CLOUD_UPN, LAB_DOWN_LEVEL, LAB_PASSWORD, LAB_UPN, LAB_USER, type LabAccountKind } from './labAccounts';
 import type { ServerProfileId } from './exchangeResponses';
+import type { CommandBehaviour } from './labCommands';
 import type { WindowsAuthMode } from './labNtlm';
 
 /** Which certificate (and TLS version) the scenario's listener presents. */
@@ -21,7 +22,7 @@ export type EasBehaviour =
   /** Basic is retired: every request gets a 401 that offers only Bearer. */
   | { kind: 'bearerOnly' }
   /** Authenticated OPTIONS answers this status (anonymous still gets 401). */
-  | { kind: 'status'; status: 403 | 449 | 451 | 456 | 457 | 500 | 503 }
+  | { kind: 'status'; status: 403 | 451 | 456 | 457 | 500 | 503 }
   /** Authenticated 200 but the MS-AS headers never arrive. */
   | { kind: 'headersStripped' }
   /** No such virtual directory: 404 whoever asks. */
@@ -51,6 +52,8 @@ export interface LabScenario {
   /** Whose names the server accepts. */
   accounts: LabAccountKind;
   eas: EasBehaviour;
+  /** How commands (Provision, FolderSync, Sync…) behave once OPTIONS works. Default: a healthy mailbox. */
+  commands?: CommandBehaviour;
   /** Exchange identity shown on EWS/Autodiscover when it differs from the ActiveSync answers (coexistence). */
   crossCheckServer?: ServerProfileId;
   /** For 451: the scenario whose URL goes in X-MS-Location (started along with this one). */
@@ -207,10 +210,20 @@ export const LAB_SCENARIOS: readonly LabScenario[] = [
     accounts: 'onPremises',
     eas: { kind: 'notFound' },
   },
-  healthy2016('status-449', 'HTTP 449: provisioning required', 'The server asks the device to send a Provision command first, answering the authenticated OPTIONS with 449.', {
-    eas: { kind: 'status', status: 449 },
-    expected: failsAt('optionsAuthenticated', 'http.449'),
-  }),
+  // OPTIONS is never policy-checked on a real server: the 449 comes on the first command.
+  {
+    id: 'status-449',
+    title: 'HTTP 449 that never ends: the policy key is not accepted',
+    description: 'A Z-Push server (which answers 449 on every protocol version) hands out its policy and final key, yet keeps answering 449 to FolderSync as if the device had never provisioned.',
+    credentials: { userName: LAB_USER, password: LAB_PASSWORD },
+    expected: failsAt('folderSync', 'http.449'),
+    tls: 'lab',
+    transport: 'https',
+    server: 'zpush',
+    accounts: 'onPremises',
+    eas: { kind: 'healthy' },
+    commands: { kind: 'provisionLoop' },
+  },
   healthy2016('status-451-redirect', 'HTTP 451: mailbox lives elsewhere', 'The authenticated OPTIONS gets 451 with X-MS-Location naming another, healthy server (the exchange2016-healthy scenario).', {
     eas: { kind: 'status', status: 451 },
     redirectTo: 'exchange2016-healthy',
@@ -323,7 +336,7 @@ export const LAB_SCENARIOS: readonly LabScenario[] = [
   {
     id: 'coexistence-2003-iwa-enabled',
     title: 'Exchange 2010 in front of an Exchange 2003 mailbox, after the fix',
-    description: 'The coexistence server after Integrated Windows authentication was enabled on the 2003 back end with Exchange System Manager: the 2010 Client Access server now hands the request over and the authenticated OPTIONS gets 200.',
+    description: 'The coexistence server after Integrated Windows authentication was enabled on the 2003 back end with Exchange System Manager: the 2010 Client Access server now hands the request over and the authenticated OPTIONS gets 200 and a device provisions, lists its folders and syncs.',
     credentials: { userName: LAB_DOWN_LEVEL, password: LAB_PASSWORD },
     expected: PASSED,
     tls: 'lab',
@@ -331,6 +344,53 @@ export const LAB_SCENARIOS: readonly LabScenario[] = [
     server: 'exchange2010sp3',
     accounts: 'onPremises',
     eas: { kind: 'healthy' },
+  // Past OPTIONS (appended, so the fixed-port numbering above stays): healthy answers to OPTIONS
+  // and sign-in, then a failure on a command, as real servers fail.
+  healthy2016('device-quarantined', 'Device quarantined by Allow/Block/Quarantine', 'Exchange 2016 with ABQ set to quarantine unknown devices: Provision and FolderSync work, but the Inbox shows only the notice Exchange sends while the device waits for approval.', {
+    commands: { kind: 'quarantined' },
+    expected: { outcome: 'warning', warningStep: 'sync', category: 'eas.deviceQuarantined' },
+  }),
+  // Modelled order: the access check comes before the policy check, so the device's first command is refused.
+  healthy2016('device-blocked', 'Device blocked by Allow/Block/Quarantine', 'An ABQ rule blocks the device type: OPTIONS and sign-in work, then the first FolderSync gets status 129 (DeviceIsBlockedForThisUser) with X-MS-ASThrottle.', {
+    commands: { kind: 'blocked' },
+    expected: failsAt('provision', 'eas.deviceBlocked'),
+  }),
+  healthy2016('user-disabled-for-eas', 'Mailbox not enabled for ActiveSync', 'OPTIONS and sign-in work, but ActiveSync is switched off for the mailbox: the first command gets status 126 (UserDisabledForSync).', {
+    commands: { kind: 'userDisabled' },
+    expected: failsAt('provision', 'eas.userDisabled'),
+  }),
+  healthy2016('sync-backend-500', 'Back end fails the Inbox Sync with HTTP 500', 'Everything up to FolderSync works; the first Sync of the Inbox gets HTTP 500 with a WBXML body cut short, as when the mailbox back end fails mid-answer.', {
+    commands: { kind: 'syncBackEnd500' },
+    expected: failsAt('sync', 'http.500'),
+  }),
+  healthy2016('foldersync-451', 'FolderSync answered 451: mailbox moved', 'OPTIONS and Provision work on this server, but FolderSync gets 451 with X-MS-Location naming the server that now holds the mailbox (the exchange2016-healthy scenario).', {
+    commands: { kind: 'folderSync451' },
+    redirectTo: 'exchange2016-healthy',
+    expected: failsAt('folderSync', 'http.451'),
+  }),
+  healthy2016('remote-wipe-pending', 'Remote wipe requested for the device', 'An administrator asked for a remote wipe of this DeviceId: commands get status 140 (RemoteWipeRequested) and a Provision would carry the wipe order. The probe stops at the 140 and never acknowledges anything.', {
+    commands: { kind: 'remoteWipe' },
+    expected: failsAt('provision', 'eas.remoteWipe'),
+  }),
+  healthy2016('maximum-devices', 'Too many devices for the user', 'The user already has the maximum number of device partnerships: Provision gets status 177 (MaximumDevicesReached).', {
+    commands: { kind: 'maxDevices' },
+    expected: failsAt('provision', 'eas.maxDevices'),
+  }),
+  // Modelled, not captured: the 2010 front end hands OPTIONS and commands to the Exchange 2003
+  // back end, which answers with its own ActiveSync headers (2.5) through the front end's IIS.
+  {
+    id: 'coexistence-2003-exchange-vdir',
+    title: 'Exchange 2010 in front of an Exchange 2003 mailbox: /Exchange refuses the hand-off',
+    description: 'OPTIONS through the 2010 front end works, but the 2003 back end reads the mailbox through its /Exchange directory, which lacks Integrated Windows authentication: the device\'s first FolderSync gets HTTP 500.',
+    credentials: { userName: LAB_DOWN_LEVEL, password: LAB_PASSWORD },
+    expected: failsAt('provision', 'http.500'),
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchange2010to2003',
+    accounts: 'onPremises',
+    eas: { kind: 'healthy' },
+    commands: { kind: 'coexistence2003', backEnd: 'refuses' },
+    crossCheckServer: 'exchange2010sp3',
   },
   // Server identification (appended, so the fixed-port numbering above stays): one scenario per
   // identification rule the earlier scenarios do not already cover.

@@ -24,9 +24,16 @@ export interface HttpRequest {
   method: 'OPTIONS' | 'GET' | 'POST';
   path: string;
   headers: Record<string, string>;
-  body?: string;
+  body?: string | Uint8Array;
   /** Human label for the log, e.g. "anonymous". */
   label: string;
+  /**
+   * Keep the whole body (up to maxBodyBytes) in HttpResult.body and no text snippet in the
+   * evidence: for ActiveSync commands, whose bodies hold mail and are recorded decoded and reduced.
+   */
+  binaryBody?: boolean;
+  /** Wait this long for the headers instead of the connection's limit (Ping holds its answer for the heartbeat). */
+  headersTimeoutMs?: number;
 }
 
 export interface HttpResult {
@@ -34,6 +41,10 @@ export interface HttpResult {
   statusCode?: number;
   headers: Array<[string, string]>;
   error?: { code: string; category: FailureCategory; message: string };
+  /** The body, when the request asked for it (binaryBody), cut at maxBodyBytes. */
+  body?: Buffer;
+  /** The server announced more body than arrived (Content-Length larger than the bytes read, or the read stopped). */
+  bodyIncomplete?: boolean;
 }
 
 const SNIPPET_BYTES = 4096;
@@ -42,6 +53,8 @@ export const USER_AGENT = 'ActiveSyncDoctor/1.0 (connectivity probe)';
 export function redactHeaders(headers: Record<string, string>): Array<[string, string]> {
   return Object.entries(headers).map(([name, value]) => {
     if (/^(proxy-)?authorization$/i.test(name)) return [name, `${value.split(' ')[0]} [redacted]`];
+    // A policy key identifies the device's partnership; "0" (none yet) says nothing.
+    if (/^x-ms-policykey$/i.test(name) && value !== '0') return [name, '[redacted]'];
     return [name, value];
   });
 }
@@ -159,7 +172,7 @@ export class ProbeHttpConnection {
   send(request: HttpRequest, signal: AbortSignal): Promise<HttpResult> {
     const url = `${this.origin}${request.path}`;
     const headers: Record<string, string> = { 'User-Agent': USER_AGENT, ...request.headers };
-    if (request.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(request.body));
+    if (request.body !== undefined) headers['Content-Length'] = String(typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.length);
     const exchange: HttpExchange = { method: request.method, url, requestHeaders: redactHeaders(headers) };
     for (const [name, value] of Object.entries(request.headers)) if (/^authorization$/i.test(name)) for (const s of credentialSecrets(value)) this.secrets.add(s);
     const scrub = (text: string) => (this.secrets.size ? scrubSecrets(text, this.secrets) : text);
@@ -172,6 +185,8 @@ export class ProbeHttpConnection {
       let bodyBytes = 0;
       const snippet: Buffer[] = [];
       let snippetBytes = 0;
+      const whole: Buffer[] = [];
+      let bodyIncomplete = false;
       let truncated = false;
       let abortRequest: ((reason?: Error) => void) | undefined;
       let headersTimer: NodeJS.Timeout | undefined;
@@ -193,12 +208,15 @@ export class ProbeHttpConnection {
           statusText: scrub(statusText),
           headers: responseHeaders.map(([n, v]) => [scrub(n), scrub(v)]),
           bodyBytes,
-          bodySnippet: scrub(Buffer.concat(snippet).toString('utf8')),
+          bodySnippet: request.binaryBody ? '' : scrub(Buffer.concat(snippet).toString('utf8')),
           bodyTruncated: truncated,
         };
         this.log(`← ${status} ${exchange.response.statusText}${truncated ? ' (body cut short by the probe)' : ''}`);
         for (const [n, v] of exchange.response.headers) this.log(`   ${n}: ${v.slice(0, 500)}`);
-        resolve({ exchange, statusCode: status, headers: exchange.response.headers });
+        const result: HttpResult = { exchange, statusCode: status, headers: exchange.response.headers };
+        if (request.binaryBody) result.body = Buffer.concat(whole);
+        if (bodyIncomplete || truncated) result.bodyIncomplete = true;
+        resolve(result);
       };
       const finishError = (error: unknown) => {
         clearTimeout(headersTimer);
@@ -217,7 +235,7 @@ export class ProbeHttpConnection {
 
       try {
         this.client.dispatch(
-          { origin: this.origin, path: request.path, method: request.method, headers, body: request.body },
+          { origin: this.origin, path: request.path, method: request.method, headers, body: request.body, ...(request.headersTimeoutMs ? { headersTimeout: request.headersTimeoutMs } : {}) },
           {
             onConnect: (abort: (reason?: Error) => void) => {
               abortRequest = abort;
@@ -227,7 +245,7 @@ export class ProbeHttpConnection {
                 const error = Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
                 abort(error);
                 finishError(error);
-              }, this.limits.headersTimeoutMs);
+              }, request.headersTimeoutMs ?? this.limits.headersTimeoutMs);
             },
             onHeaders: (statusCode: number, rawHeaders: Buffer[] | string[] | null, _resume: () => void, text: string) => {
               if (statusCode < 200) return true; // 1xx interim responses: keep waiting for the real one
@@ -239,6 +257,7 @@ export class ProbeHttpConnection {
             },
             onData: (chunk: Buffer) => {
               bodyBytes += chunk.length;
+              if (request.binaryBody && bodyBytes <= this.limits.maxBodyBytes) whole.push(chunk);
               if (snippetBytes < SNIPPET_BYTES) {
                 const part = chunk.subarray(0, SNIPPET_BYTES - snippetBytes);
                 snippet.push(part);
@@ -256,6 +275,13 @@ export class ProbeHttpConnection {
             onComplete: () => finishOk(),
             onError: (error: Error) => {
               if (truncated) return;
+              // A command answer cut off mid-body still has a status worth judging, and the bytes
+              // that arrived show where it stopped.
+              if (request.binaryBody && status !== undefined && (error as { name?: string }).name !== 'RunAbortedError' && !signal.aborted) {
+                bodyIncomplete = true;
+                finishOk();
+                return;
+              }
               finishError(error);
             },
           } as never,

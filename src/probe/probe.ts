@@ -13,9 +13,12 @@ import { ProbeHttpConnection, type HttpLimits, type HttpResult } from './httpCon
 import { planAuthentication, runAttempt, runAutomatic, type AttemptContext, type AttemptScheme } from './ntlm/authenticatedAttempts';
 import { windowsAuthHandshake } from './ntlm/windowsAuthHandshake';
 import { judgeAnonymous, judgeAuthenticated } from './optionsSteps';
-import { DEFAULT_TIMEOUTS, type ProbeOptions } from './probeOptions';
+import { DEFAULT_TIMEOUTS, FULL_MODE_OVERALL_MS, type ProbeOptions } from './probeOptions';
 import { openTunnel, parseProxy, proxyFor, type ProxyEndpoint } from './proxyTunnel';
-import { AUTH_METHODS, runOutcome, type ProbeRun, type ProbeStep, type StepId } from './runModel';
+import { AUTH_METHODS, COMMAND_STEP_IDS, runOutcome, type ProbeRun, type ProbeStep, type StepId } from './runModel';
+import { COMMAND_STEP_TITLES, runCommandPhase } from './eas/commandPhase';
+import type { CommandCredentials } from './eas/easTransport';
+import { DEFAULT_DEVICE_ID, DEFAULT_DEVICE_TYPE, deviceIdentityProblem } from './eas/deviceIdentity';
 import { newRunShell } from './runShell';
 import { identifyServer, observationsOf } from './serverIdentification';
 import { childStep, skippedStep, StepBuilder } from './stepBuilder';
@@ -31,15 +34,19 @@ const STEP_TITLES: Record<StepId, string> = {
   optionsAnonymous: 'Send OPTIONS without credentials to learn the authentication methods',
   optionsAuthenticated: 'Send the OPTIONS command with credentials',
   crossCheck: 'Cross-check the credentials against EWS and Autodiscover',
+  ...COMMAND_STEP_TITLES,
 };
-const ORDER: StepId[] = ['input', 'dns', 'tcp', 'tls', 'optionsAnonymous', 'optionsAuthenticated', 'crossCheck'];
+const ORDER: StepId[] = ['input', 'dns', 'tcp', 'tls', 'optionsAnonymous', 'optionsAuthenticated', 'crossCheck', ...COMMAND_STEP_IDS];
 
 export function basicAuthorization(userName: string, password: string): string {
   return `Basic ${Buffer.from(`${userName}:${password}`, 'utf8').toString('base64')}`;
 }
 
 export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
-  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const mode = options.mode ?? 'commands';
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...(mode === 'full' ? { overallMs: FULL_MODE_OVERALL_MS } : {}), ...options.timeouts };
+  const deviceId = options.deviceId ?? DEFAULT_DEVICE_ID;
+  const deviceType = options.deviceType ?? DEFAULT_DEVICE_TYPE;
   const limits: HttpLimits = {
     headersTimeoutMs: timeouts.headersMs,
     bodyTimeoutMs: timeouts.bodyMs,
@@ -91,6 +98,10 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
     if (options.connectTo && isIP(options.connectTo) === 0) {
       // A name here would be resolved behind the user's back: only an address is meant.
       findings.push({ severity: 'error', category: 'input.invalidHost', message: `The connect-to override "${abbreviate(options.connectTo, 60)}" is not an IP address.` });
+    }
+    if (mode !== 'options') {
+      const identityProblem = deviceIdentityProblem(deviceId, deviceType);
+      if (identityProblem) findings.push({ severity: 'error', category: 'input.deviceIdentity', message: identityProblem });
     }
     if (!(AUTH_METHODS as readonly string[]).includes(auth)) {
       findings.push({ severity: 'error', category: 'input.userNameForm', message: `Unknown authentication method "${abbreviate(String(auth), 40)}": use basic, ntlm, negotiate or auto.` });
@@ -268,6 +279,10 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
       } else {
         push(skippedStep('crossCheck', STEP_TITLES.crossCheck, !crossCheckEnabled ? 'Turned off for this run.' : decisiveStatus === 401 ? 'The cross-check signs in with Basic only, so it does not run after an NTLM or Negotiate refusal; run with Basic or automatic sign-in to compare.' : 'Not needed: ActiveSync did not answer 401.'));
       }
+      await commandPhase(
+        authStep,
+        decisiveScheme === 'Basic' ? { kind: 'basic', authorization } : { kind: 'windows', scheme: decisiveScheme, userName, password, domain: options.domain },
+      );
       return finish();
     }
     const authBuilder = begin('optionsAuthenticated', `Send the OPTIONS command as ${options.userName} (Basic)`);
@@ -299,6 +314,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
     } else {
       push(skippedStep('crossCheck', STEP_TITLES.crossCheck, crossCheckEnabled ? 'Not needed: ActiveSync did not answer 401.' : 'Turned off for this run.'));
     }
+    await commandPhase(authStep, { kind: 'basic', authorization });
     return finish();
   } catch (error) {
     const aborted = error instanceof RunAbortedError ? error : signal.aborted && signal.reason instanceof RunAbortedError ? signal.reason : undefined;
@@ -325,6 +341,38 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
     void connection?.close();
     for (const c of extraConnections) void c.close();
     for (const s of extraSockets) s.destroy();
+  }
+
+  /** The steps past OPTIONS, when the authenticated OPTIONS showed a working ActiveSync. */
+  async function commandPhase(authStep: ProbeStep, credentials: CommandCredentials): Promise<void> {
+    if (mode === 'options') {
+      skipRest('Not run: this was the light probe (OPTIONS only). Provision, FolderSync and Sync show whether a phone could really sync.');
+      return;
+    }
+    const usable = authStep.status === 'passed' || (authStep.status === 'warning' && authStep.failure?.category === 'eas.missingCommands');
+    if (!usable || !connection || !options.userName) {
+      skipRest(
+        authStep.failure?.category === 'http.451'
+          ? 'Not run: the mailbox is served from another URL; run the test against that URL.'
+          : 'Skipped: OPTIONS with credentials did not work, so no command was sent.',
+      );
+      return;
+    }
+    await runCommandPhase({
+      mode,
+      connection,
+      path: new URL(target.url).pathname,
+      userName: options.userName,
+      credentials,
+      deviceId,
+      deviceType,
+      protocolVersionOverride: options.protocolVersion,
+      serverVersions: authStep.evidence.protocolVersions ?? [],
+      signal,
+      remainingMs: () => timeouts.overallMs - (Date.now() - startedAt.getTime()),
+      begin: (id, title) => begin(id, title),
+      push,
+    });
   }
 
   function finish(): ProbeRun {

@@ -1,5 +1,5 @@
 // What a caller (CLI, extension, batch, tests) can ask of one probe run.
-import type { AuthMethod, ProbeRun, ProbeStep, StepId } from './runModel';
+import type { AuthMethod, ProbeMode, ProbeRun, ProbeStep, StepId } from './runModel';
 
 export interface ProbeTimeouts {
   /** Whole run, whatever the server does. Default 30 000 ms. */
@@ -64,8 +64,21 @@ export interface ProbeOptions extends ProbeProgress {
   signal?: AbortSignal;
   /** Recorded in the run when the target is a built-in lab scenario. */
   labScenario?: string;
+  /**
+   * How far the run goes: 'commands' (default) adds Provision, FolderSync and a first Sync after
+   * OPTIONS; 'options' is the light probe; 'full' adds a Ping.
+   */
+  mode?: ProbeMode;
+  /** The device identity commands present (default ActiveSyncDoctorProbe / ActiveSyncDoctor). */
+  deviceId?: string;
+  deviceType?: string;
+  /** MS-ASProtocolVersion to use instead of the highest version both sides support. */
+  protocolVersion?: string;
   /** Upper bounds on what is read from a server. */
   limits?: { maxHeaderBytes?: number; maxBodyBytes?: number };
 }
+
+/** A full run waits for a Ping heartbeat, so its default overall limit is longer. */
+export const FULL_MODE_OVERALL_MS = 120_000;
 
 export type ProbeFunction = (options: ProbeOptions) => Promise<ProbeRun>;

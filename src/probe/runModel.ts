@@ -15,7 +15,15 @@ export type StepId =
   | 'tls'
   | 'optionsAnonymous'
   | 'optionsAuthenticated'
-  | 'crossCheck';
+  | 'crossCheck'
+  /** Two-phase Provision: policy, temporary key, acknowledgment, final key. */
+  | 'provision'
+  /** FolderSync with SyncKey 0: the folder list. */
+  | 'folderSync'
+  /** A read-only first Sync of the Inbox and a GetItemEstimate. */
+  | 'sync'
+  /** A short Ping on the Inbox: the push channel. */
+  | 'ping';
 
 /**
  * Why a step failed or warned, precise enough for the diagnosis to pick a cause without
@@ -32,6 +40,7 @@ export type FailureCategory =
   | 'input.unexpectedPath'
   | 'input.userNameForm'
   | 'input.missingUser'
+  | 'input.deviceIdentity'
   | 'dns.notFound'
   | 'dns.timeout'
   | 'dns.serverFailure'
@@ -75,6 +84,24 @@ export type FailureCategory =
   | 'eas.missingHeaders'
   | 'eas.noUsableVersion'
   | 'eas.missingCommands'
+  /** Provision failed: a Provision or Policy status other than success. */
+  | 'eas.provisionFailed'
+  /** The server asks the device to wipe itself: the probe stops and never acknowledges it. */
+  | 'eas.remoteWipe'
+  /** Status 129, or a 403 carrying X-MS-ASThrottle: blocked by Allow/Block/Quarantine. */
+  | 'eas.deviceBlocked'
+  /** The Inbox shows only Exchange's quarantine notice. */
+  | 'eas.deviceQuarantined'
+  /** Status 126: the mailbox is not enabled for ActiveSync. */
+  | 'eas.userDisabled'
+  /** Status 177: too many device partnerships. */
+  | 'eas.maxDevices'
+  /** Any other in-body status on a command. */
+  | 'eas.commandStatus'
+  /** A command's body could not be decoded (truncated or not WBXML). */
+  | 'eas.badResponse'
+  /** FolderSync listed no Inbox. */
+  | 'eas.noInbox'
   /** The server closed the connection between the NTLM handshake's legs. */
   | 'auth.connectionDropped'
   /** Negotiate is offered but NTLM inside it is refused: only Kerberos would work. */
@@ -230,6 +257,36 @@ export interface StepEvidence {
   ntlmUser?: { user: string; domain: string; domainSource: 'userName' | 'upn' | 'option' | 'challenge' | 'none' };
   /** Automatic sign-in: each method tried, in order, and how it went. */
   authAttempts?: Array<{ scheme: string; statusCode?: number; ok: boolean; error?: string }>;
+  /** ActiveSync commands: the protocol version used and each command's decoded exchange. */
+  eas?: EasEvidence;
+}
+
+/** One ActiveSync command as evidence: no message content, no policy key. */
+export interface EasCommandEvidence {
+  command: string;
+  /** HTTP status, when an answer arrived. */
+  statusCode?: number;
+  /** The command's Status element, when the body had one. */
+  status?: number;
+  bodyBytes: number;
+  /** The request and the response as XML text, policy key redacted, message content reduced to counts. */
+  requestXml?: string;
+  responseXml?: string;
+  /** Where decoding stopped, for a body that did not decode. */
+  decodeError?: { code: string; offset: number; message: string };
+}
+
+export interface EasEvidence {
+  protocolVersion: string;
+  deviceId: string;
+  deviceType: string;
+  commands: EasCommandEvidence[];
+  /** Provision: the policy summarised. */
+  policy?: Array<{ name: string; value: string }>;
+  /** FolderSync: the folders (name, type). */
+  folders?: Array<{ serverId: string; parentId: string; name: string; type: number; typeName: string }>;
+  /** Sync: the Inbox's item counts. */
+  inbox?: { serverId: string; name: string; itemsReceived: number; estimate?: number; moreAvailable: boolean };
 }
 
 export interface ProbeStep {
@@ -251,6 +308,10 @@ export interface ProbeStep {
 /** How a run signs in; the settings, the CLI's --auth and the targets file take these words. */
 export const AUTH_METHODS = ['basic', 'ntlm', 'negotiate', 'auto'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
+export type ProbeMode = 'options' | 'commands' | 'full';
+
+/** The steps that only run past OPTIONS, in order. */
+export const COMMAND_STEP_IDS: readonly StepId[] = ['provision', 'folderSync', 'sync', 'ping'];
 
 export interface ProbeTarget {
   /** What the user typed (credentials in it are stripped before it is stored). */
@@ -277,6 +338,14 @@ export interface ProbeRun {
     allowHttp: boolean;
     timeoutMs: number;
     proxy?: string;
+    /**
+     * How far the run goes: 'options' stops after OPTIONS (the light probe), 'commands' goes on to
+     * Provision, FolderSync and Sync, 'full' adds a Ping. Runs stored before commands existed have none: read as 'options'.
+     */
+    mode?: ProbeMode;
+    /** The device identity the commands used. */
+    deviceId?: string;
+    deviceType?: string;
   };
   /** Set when the run targeted a built-in lab scenario. */
   labScenario?: string;

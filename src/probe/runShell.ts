@@ -3,7 +3,8 @@
 // its settings the same way.
 import { randomUUID } from 'node:crypto';
 import { ENGINE_VERSION } from '../common/engineVersion';
-import { DEFAULT_TIMEOUTS, type ProbeOptions } from './probeOptions';
+import { DEFAULT_DEVICE_ID, DEFAULT_DEVICE_TYPE } from './eas/deviceIdentity';
+import { DEFAULT_TIMEOUTS, FULL_MODE_OVERALL_MS, type ProbeOptions } from './probeOptions';
 import { proxyFor } from './proxyTunnel';
 import { RUN_SCHEMA_VERSION, type ProbeRun } from './runModel';
 import type { NormalizedTarget } from './targetInput';
@@ -33,8 +34,11 @@ export function newRunShell(options: Omit<ProbeOptions, 'password' | 'signal'>, 
       crossCheck: options.crossCheck ?? true,
       ignoreTrust: options.ignoreTrust ?? false,
       allowHttp: options.allowHttp ?? false,
-      timeoutMs: options.timeouts?.overallMs ?? DEFAULT_TIMEOUTS.overallMs,
+      timeoutMs: options.timeouts?.overallMs ?? (options.mode === 'full' ? FULL_MODE_OVERALL_MS : DEFAULT_TIMEOUTS.overallMs),
       proxy: safeProxyLabel(options.proxy ?? (target.ok ? proxyFor(target.host, target.port, undefined, env) : undefined)),
+      mode: options.mode ?? 'commands',
+      deviceId: options.deviceId ?? DEFAULT_DEVICE_ID,
+      deviceType: options.deviceType ?? DEFAULT_DEVICE_TYPE,
     },
     labScenario: options.labScenario,
     startedAt: startedAt.toISOString(),

@@ -106,5 +106,6 @@ export function hostileCaFile(): string {
 }
 
 export function cliArgs(server: HostileServer, ...extra: string[]): string[] {
-  return ['probe', server.url, '--ca', hostileCaFile(), '--timeout', String(HOSTILE_TIMEOUTS.overallMs), '--proxy', '', ...extra];
+  // The hostile servers imitate OPTIONS answers; the command steps are fuzzed at the codec level.
+  return ['probe', server.url, '--ca', hostileCaFile(), '--timeout', String(HOSTILE_TIMEOUTS.overallMs), '--proxy', '', '--options-only', ...extra];
 }

@@ -102,7 +102,7 @@ describe('CLI in-process: main(argv, io)', () => {
       assert.equal(r.code, 0, r.stderr);
       const { run, diagnosis } = parseJson(r);
       assert.equal(run.outcome, 'passed');
-      assert.deepEqual(run.steps.map((s) => s.id), ['input', 'dns', 'tcp', 'tls', 'optionsAnonymous', 'optionsAuthenticated', 'crossCheck']);
+      assert.deepEqual(run.steps.map((s) => s.id), ['input', 'dns', 'tcp', 'tls', 'optionsAnonymous', 'optionsAuthenticated', 'crossCheck', 'provision', 'folderSync', 'sync', 'ping']);
       assert.ok(Array.isArray(diagnosis.causes));
       assert.equal(diagnosis.runId, run.id);
       assert.equal(run.userName, LAB_UPN);

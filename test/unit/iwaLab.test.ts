@@ -56,7 +56,7 @@ describe('Integrated Windows authentication against the lab', function () {
   });
 
   const probe = (id: string, overrides: Partial<ProbeOptions>): Promise<ProbeRun> =>
-    runProbe({ target: lab.urlFor(id), userName: 'CONTOSO\\labuser', password: PASSWORD, extraCaPem: lab.caPem, env: NO_PROXY_ENV, timeouts: TIMEOUTS, labScenario: id, ...overrides });
+    runProbe({ target: lab.urlFor(id), userName: 'CONTOSO\\labuser', password: PASSWORD, extraCaPem: lab.caPem, env: NO_PROXY_ENV, timeouts: TIMEOUTS, mode: 'options', labScenario: id, ...overrides });
 
   describe('NTLM', () => {
     it('signs in to the IWA-only Exchange 2003 back end and shows who answered the challenge', async () => {
@@ -159,7 +159,7 @@ describe('Integrated Windows authentication against the lab', function () {
       const own: LabRequestInfo[] = [];
       const server = await testServer('negotiate-only', 'exchange2010negotiate', 'kerberosOnly', own);
       try {
-        const run = await runProbe({ target: server.url, userName: 'labuser@contoso.example', password: PASSWORD, extraCaPem: server.caPem, env: NO_PROXY_ENV, timeouts: TIMEOUTS, auth: 'negotiate' });
+        const run = await runProbe({ target: server.url, userName: 'labuser@contoso.example', password: PASSWORD, extraCaPem: server.caPem, env: NO_PROXY_ENV, timeouts: TIMEOUTS, mode: 'options', auth: 'negotiate' });
         const step = stepOf(run, 'optionsAuthenticated');
         assert.equal(step.failure?.category, 'auth.kerberosOnly', step.summary);
         assert.match(step.summary, /only Kerberos/);
@@ -194,7 +194,7 @@ describe('Integrated Windows authentication against the lab', function () {
       const own: LabRequestInfo[] = [];
       const server = await testServer('iwa-and-basic', 'exchange2003', 'refuse', own);
       try {
-        const run = await runProbe({ target: server.url, userName: 'CONTOSO\\labuser', password: PASSWORD, extraCaPem: server.caPem, env: NO_PROXY_ENV, timeouts: TIMEOUTS, auth: 'auto' });
+        const run = await runProbe({ target: server.url, userName: 'CONTOSO\\labuser', password: PASSWORD, extraCaPem: server.caPem, env: NO_PROXY_ENV, timeouts: TIMEOUTS, mode: 'options', auth: 'auto' });
         assert.equal(run.outcome, 'warning', JSON.stringify(statuses(run)));
         const step = stepOf(run, 'optionsAuthenticated');
         assert.equal(step.failure?.category, 'auth.windowsRefused');
@@ -218,7 +218,7 @@ describe('Integrated Windows authentication against the lab', function () {
       const own: LabRequestInfo[] = [];
       const server = await testServer('exchange2010-healthy', 'exchange2010', 'kerberosOnly', own);
       try {
-        const run = await runProbe({ target: server.url, userName: 'CONTOSO\\labuser', password: PASSWORD, extraCaPem: server.caPem, env: NO_PROXY_ENV, timeouts: TIMEOUTS, auth: 'auto' });
+        const run = await runProbe({ target: server.url, userName: 'CONTOSO\\labuser', password: PASSWORD, extraCaPem: server.caPem, env: NO_PROXY_ENV, timeouts: TIMEOUTS, mode: 'options', auth: 'auto' });
         assert.equal(run.outcome, 'passed', JSON.stringify(statuses(run)));
         const attempts = stepOf(run, 'optionsAuthenticated').evidence.authAttempts ?? [];
         assert.deepEqual(attempts.map((a) => [a.scheme, a.ok]), [['Negotiate', false], ['NTLM', true]]);
@@ -241,7 +241,7 @@ describe('Integrated Windows authentication against the lab', function () {
     try {
       for (const auth of ['ntlm', 'negotiate'] as const) {
         own.length = 0;
-        const run = await runProbe({ target: server.url, userName: 'CONTOSO\\labuser', password: PASSWORD, extraCaPem: server.caPem, env: NO_PROXY_ENV, timeouts: TIMEOUTS, auth });
+        const run = await runProbe({ target: server.url, userName: 'CONTOSO\\labuser', password: PASSWORD, extraCaPem: server.caPem, env: NO_PROXY_ENV, timeouts: TIMEOUTS, mode: 'options', auth });
         const step = stepOf(run, 'optionsAuthenticated');
         assert.equal(step.failure?.category, 'auth.connectionDropped', `${auth}: ${step.summary}`);
         assert.match(step.summary, /dropped the connection between the NTLM handshake's legs/);

@@ -43,6 +43,14 @@ const STABLE_IDS = [
   'exchange2003-behind-apache',
   'exchange2010-behind-nginx',
   'unnamed-activesync-server',
+  'device-quarantined',
+  'device-blocked',
+  'user-disabled-for-eas',
+  'sync-backend-500',
+  'foldersync-451',
+  'remote-wipe-pending',
+  'maximum-devices',
+  'coexistence-2003-exchange-vdir',
 ];
 
 function connectOutcome(port: number): Promise<'connected' | string> {

@@ -45,7 +45,7 @@ describe('probe against the lab', () => {
         assert.equal(lead?.failure?.category, scenario.expected.category);
         // The model's own helpers agree with what the steps say.
         assert.equal(run.labScenario, scenario.id);
-        assert.deepEqual(run.steps.map((s) => s.id), ['input', 'dns', 'tcp', 'tls', 'optionsAnonymous', 'optionsAuthenticated', 'crossCheck']);
+        assert.deepEqual(run.steps.map((s) => s.id), ['input', 'dns', 'tcp', 'tls', 'optionsAnonymous', 'optionsAuthenticated', 'crossCheck', 'provision', 'folderSync', 'sync', 'ping']);
       });
     }
   });
@@ -68,6 +68,10 @@ describe('probe against the lab', () => {
         ['optionsAnonymous', 'passed'],
         ['optionsAuthenticated', 'passed'],
         ['crossCheck', 'skipped'],
+        ['provision', 'passed'],
+        ['folderSync', 'passed'],
+        ['sync', 'passed'],
+        ['ping', 'skipped'],
       ]);
       assert.equal(run.target.url, `https://localhost:${port}/Microsoft-Server-ActiveSync`);
       assert.equal(run.target.host, 'localhost');
@@ -145,9 +149,11 @@ describe('probe against the lab', () => {
       assert.match(stepOf(run, 'crossCheck').summary, /did not answer 401/);
       requests.length = 0;
       await probeLabScenario(lab, 'exchange2016-healthy');
+      // OPTIONS twice, then the device's commands (FolderSync, Provision ×2, FolderSync, Sync, GetItemEstimate, Sync): never EWS.
       assert.deepEqual(requests.map((r) => [r.method, r.path, r.statusCode]), [
         ['OPTIONS', '/Microsoft-Server-ActiveSync', 401],
         ['OPTIONS', '/Microsoft-Server-ActiveSync', 200],
+        ...Array.from({ length: 7 }, () => ['POST', '/Microsoft-Server-ActiveSync', 200]),
       ]);
     });
   });
@@ -263,7 +269,6 @@ describe('probe against the lab', () => {
 
     const statusCases: Array<[string, number, string]> = [
       ['status-403', 403, 'http.403'],
-      ['status-449', 449, 'http.449'],
       ['status-456', 456, 'http.456'],
       ['status-457', 457, 'http.457'],
       ['status-500', 500, 'http.500'],
@@ -391,8 +396,8 @@ describe('probe against the lab', () => {
           assert.equal(all.at(-1), step);
         },
       });
-      assert.deepEqual(started, ['input', 'dns', 'tcp', 'tls', 'optionsAnonymous', 'optionsAuthenticated']);
-      assert.deepEqual(finished, ['input', 'dns', 'tcp', 'tls', 'optionsAnonymous', 'optionsAuthenticated', 'crossCheck']);
+      assert.deepEqual(started, ['input', 'dns', 'tcp', 'tls', 'optionsAnonymous', 'optionsAuthenticated', 'provision', 'folderSync', 'sync']);
+      assert.deepEqual(finished, ['input', 'dns', 'tcp', 'tls', 'optionsAnonymous', 'optionsAuthenticated', 'crossCheck', 'provision', 'folderSync', 'sync', 'ping']);
     });
   });
 });

@@ -13,7 +13,7 @@ describe('newRunShell', () => {
     );
     assert.equal(run.target.url, 'https://mail.contoso.com/Microsoft-Server-ActiveSync');
     assert.equal(run.userName, 'CONTOSO\\jdoe');
-    assert.deepEqual(run.settings, { auth: 'ntlm', domain: 'CONTOSO', crossCheck: true, ignoreTrust: false, allowHttp: false, timeoutMs: 5000, proxy: 'http://proxy.contoso.com:3128' });
+    assert.deepEqual(run.settings, { auth: 'ntlm', domain: 'CONTOSO', crossCheck: true, ignoreTrust: false, allowHttp: false, timeoutMs: 5000, proxy: 'http://proxy.contoso.com:3128', mode: 'commands', deviceId: 'ActiveSyncDoctorProbe', deviceType: 'ActiveSyncDoctor' });
     assert.equal(run.startedAt, '2026-01-02T03:04:05.000Z');
     assert.ok(!JSON.stringify(run).includes('proxy-secret'));
   });

@@ -16,6 +16,11 @@ export const CHECKLIST_ID = {
   unavailable503: 'service-unavailable-503',
   reverseProxy: 'reverse-proxy-options',
   anonymousAccess: 'anonymous-access',
+  deviceAccess: 'device-access-abq',
+  easUserEnabled: 'activesync-user-enabled',
+  remoteWipe: 'remote-wipe-pending',
+  maxDevices: 'maximum-devices',
+  provisioningPolicy: 'provisioning-policy',
 } as const;
 
 export type ChecklistId = (typeof CHECKLIST_ID)[keyof typeof CHECKLIST_ID];
