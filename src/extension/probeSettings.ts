@@ -2,7 +2,7 @@
 // options, with a note for every setting that weakens a check so the run can say so.
 // Pure: the caller reads the configuration; this file has no vscode import.
 import type { ProbeOptions } from '../probe/probeOptions';
-import { AUTH_METHODS, type AuthMethod, type ProbeRun } from '../probe/runModel';
+import { AUTH_METHODS, type AuthMethod, type ProbeMode, type ProbeRun } from '../probe/runModel';
 
 export interface SettingsSnapshot {
   timeoutSeconds: unknown;
@@ -17,10 +17,15 @@ export interface SettingsSnapshot {
   authentication?: unknown;
   /** activesyncDoctor.domain: the domain for bare user names with NTLM/Negotiate. */
   domain?: unknown;
+  /** activesyncDoctor.testDepth: commands (default), optionsOnly or full. */
+  testDepth?: unknown;
+  /** activesyncDoctor.deviceId / deviceType: the identity the commands present. */
+  deviceId?: unknown;
+  deviceType?: unknown;
 }
 
 export interface SettingsOptions {
-  options: Pick<ProbeOptions, 'timeouts' | 'crossCheck' | 'ignoreTrust' | 'allowHttp' | 'proxy' | 'auth' | 'domain'>;
+  options: Pick<ProbeOptions, 'timeouts' | 'crossCheck' | 'ignoreTrust' | 'allowHttp' | 'proxy' | 'auth' | 'domain' | 'mode' | 'deviceId' | 'deviceType'>;
   /** Sentences recorded in the run and shown to the user when a setting relaxes a check. */
   notes: string[];
 }
@@ -32,6 +37,7 @@ export function optionsFromSettings(settings: SettingsSnapshot): SettingsOptions
   const seconds = typeof settings.timeoutSeconds === 'number' && Number.isFinite(settings.timeoutSeconds)
     ? Math.min(300, Math.max(5, settings.timeoutSeconds))
     : DEFAULT_TIMEOUT_SECONDS;
+  // A full run waits for a Ping heartbeat: it needs at least two minutes.
   const strictSsl = settings.httpProxyStrictSSL !== false;
   const allowUntrusted = settings.allowUntrustedCertificates === true;
   if (allowUntrusted) notes.push('Certificate trust failures are reported as warnings (setting activesyncDoctor.allowUntrustedCertificates).');
@@ -42,9 +48,15 @@ export function optionsFromSettings(settings: SettingsSnapshot): SettingsOptions
   // Anything unknown falls back to Basic, what devices use, rather than failing the run.
   const auth: AuthMethod = typeof settings.authentication === 'string' && (AUTH_METHODS as readonly string[]).includes(settings.authentication) ? (settings.authentication as AuthMethod) : 'basic';
   const domain = typeof settings.domain === 'string' && settings.domain.trim() !== '' ? settings.domain.trim() : undefined;
+  const mode: ProbeMode = settings.testDepth === 'optionsOnly' ? 'options' : settings.testDepth === 'full' ? 'full' : 'commands';
+  if (mode === 'options') notes.push('Only OPTIONS was tested (setting activesyncDoctor.testDepth): whether a phone can provision and sync is not proven.');
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+  // An identity Exchange would refuse is reported by the run's input step, not silently replaced.
+  const deviceId = text(settings.deviceId);
+  const deviceType = text(settings.deviceType);
   return {
     options: {
-      timeouts: { overallMs: Math.round(seconds * 1000) },
+      timeouts: { overallMs: Math.round((settings.testDepth === 'full' ? Math.max(seconds, 120) : seconds) * 1000) },
       crossCheck: settings.crossCheck !== false,
       ignoreTrust: allowUntrusted || !strictSsl,
       allowHttp,
@@ -52,6 +64,9 @@ export function optionsFromSettings(settings: SettingsSnapshot): SettingsOptions
       proxy: proxyText === '' ? undefined : proxyText,
       auth,
       domain,
+      mode,
+      deviceId,
+      deviceType,
     },
     notes,
   };

@@ -47,6 +47,9 @@ export function readSettingsOptions(): SettingsOptions {
     httpProxyStrictSSL: http.get('proxyStrictSSL'),
     authentication: config.get('authentication'),
     domain: config.get('domain'),
+    testDepth: config.get('testDepth'),
+    deviceId: config.get('deviceId'),
+    deviceType: config.get('deviceType'),
   });
 }
 

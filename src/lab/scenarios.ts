@@ -344,6 +344,9 @@ export const LAB_SCENARIOS: readonly LabScenario[] = [
     server: 'exchange2010sp3',
     accounts: 'onPremises',
     eas: { kind: 'healthy' },
+    // Commands pass through the front end to the back end, which now accepts the hand-off.
+    commands: { kind: 'coexistence2003', backEnd: 'accepts' },
+  },
   // Past OPTIONS (appended, so the fixed-port numbering above stays): healthy answers to OPTIONS
   // and sign-in, then a failure on a command, as real servers fail.
   healthy2016('device-quarantined', 'Device quarantined by Allow/Block/Quarantine', 'Exchange 2016 with ABQ set to quarantine unknown devices: Provision and FolderSync work, but the Inbox shows only the notice Exchange sends while the device waits for approval.', {
