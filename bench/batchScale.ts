@@ -5,6 +5,8 @@
 // (latencyMs: the handshake and every answer wait one round trip), probed at concurrency 64
 // (runBatch's maximum) and with all 200 in flight. The old loopback row (no latency, so pure
 // CPU) stays, labelled as such, together with the speed-up over probing one after another.
+// The runs are the light probe (OPTIONS only): 40 copies of one scenario sharing a DeviceId would
+// trample each other's provisioning, as they would on a real server; figure 7 measures commands.
 import { findScenario } from '../src/lab/scenarios';
 import { MAX_BATCH_CONCURRENCY, runBatch, type BatchResult, type BatchTarget } from '../src/probe/batch';
 import { runProbe } from '../src/probe/probe';
@@ -29,7 +31,7 @@ interface BatchShape {
 
 const atConcurrency = (concurrency: number): BatchShape => ({
   label: `concurrency ${concurrency}`,
-  run: async (targets, caPem) => [await runBatch(targets, { concurrency, extraCaPem: caPem })],
+  run: async (targets, caPem) => [await runBatch(targets, { concurrency, extraCaPem: caPem, mode: 'options' })],
 });
 
 /** runBatch refuses more than 64 at once, so 200 in flight are four 50-wide batches side by side. */
@@ -38,7 +40,7 @@ const allInFlight: BatchShape = {
   run: (targets, caPem) => {
     const width = TARGETS / 4;
     const chunks = [0, 1, 2, 3].map((i) => targets.slice(i * width, (i + 1) * width));
-    return Promise.all(chunks.map((chunk) => runBatch(chunk, { concurrency: width, extraCaPem: caPem })));
+    return Promise.all(chunks.map((chunk) => runBatch(chunk, { concurrency: width, extraCaPem: caPem, mode: 'options' })));
   },
 };
 
@@ -88,7 +90,7 @@ async function measure(lab: LabInChild, shapes: BatchShape[]): Promise<Samples[]
   });
   const single = async (id: string) => {
     const { userName, password } = findScenario(id)!.credentials;
-    const { ms, value } = await timed(() => runProbe({ target: lab.urls[id], userName, password, extraCaPem: lab.caPem }));
+    const { ms, value } = await timed(() => runProbe({ target: lab.urls[id], userName, password, extraCaPem: lab.caPem, mode: 'options' }));
     if (value.outcome !== 'passed') throw new Error(`${id} did not pass: ${value.outcome}`);
     return ms;
   };

@@ -46,7 +46,8 @@ export async function cliVsCurl(): Promise<BenchRow[]> {
     const sides: Array<{ name: 'cli' | 'curl' | 'node'; run: () => Promise<ProcessResult>; check: (r: ProcessResult) => void }> = [
       {
         name: 'cli',
-        run: () => runProcess(process.execPath, [cli, 'probe', url, '--user', userName, '--ca', lab.caFile], env),
+        // OPTIONS only, the same work as the curl side.
+        run: () => runProcess(process.execPath, [cli, 'probe', url, '--user', userName, '--ca', lab.caFile, '--options-only'], env),
         check: (r) => {
           if (r.code !== 0) throw new Error(`the CLI exited ${r.code} against ${SCENARIO}`);
         },

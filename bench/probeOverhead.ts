@@ -22,7 +22,8 @@ export async function probeOverhead(): Promise<BenchRow[]> {
 
     const stepMs = new Map<string, number[]>();
     const engine = async () => {
-      const run = await runProbe({ target: url, userName, password, extraCaPem: lab.caPem });
+      // OPTIONS only, like the hand-rolled client; figure 7 measures the command steps.
+      const run = await runProbe({ target: url, userName, password, extraCaPem: lab.caPem, mode: 'options' });
       if (run.outcome !== 'passed') throw new Error(`the probe did not pass against ${SCENARIO}: ${run.outcome}`);
       for (const step of run.steps) stepMs.set(step.id, [...(stepMs.get(step.id) ?? []), step.durationMs]);
     };

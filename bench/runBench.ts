@@ -13,6 +13,7 @@ import { batchScale } from './batchScale';
 import { cliVsCurl } from './cliVsCurl';
 import { exporterLoad } from './exporterLoad';
 import { extensionStartup } from './extensionStartup';
+import { firstContact } from './firstContact';
 import { historyScale } from './historyScale';
 import { probeOverhead } from './probeOverhead';
 import { silentServer } from './silentServer';
@@ -26,6 +27,7 @@ const FIGURES: Array<{ id: number; name: string; run: () => Promise<BenchRow[]> 
   { id: 5, name: 'history at scale', run: historyScale },
   { id: 6, name: 'batch', run: batchScale },
   { id: 7, name: 'exporter under scrape load', run: exporterLoad },
+  { id: 8, name: 'first contact', run: firstContact },
 ];
 
 function selectedFigures(argv: string[]): typeof FIGURES {

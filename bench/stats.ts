@@ -13,7 +13,7 @@ export interface Goal {
 }
 
 export interface BenchRow {
-  /** Which figure (1–6) and what was measured. */
+  /** Which figure (1–8) and what was measured. */
   figure: string;
   label: string;
   unit: 'ms' | 'bytes' | 'KB' | 'MB' | 'ratio';

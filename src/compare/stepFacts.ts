@@ -21,7 +21,7 @@ const PER_REQUEST_HEADERS = new Set(['request-id', 'x-request-id', 'client-reque
  * certificate's `daysToExpiry` is left out because it counts down every day while the certificate
  * stays the same (its expiry date is compared instead).
  */
-const HANDLED_OR_NOISY = new Set(['http', 'certificate', 'challenges', 'server', 'protocolVersions', 'protocolCommands', 'diagnosticHeaders', 'crossCheck', 'authAttempts']);
+const HANDLED_OR_NOISY = new Set(['http', 'certificate', 'challenges', 'server', 'protocolVersions', 'protocolCommands', 'diagnosticHeaders', 'crossCheck', 'authAttempts', 'eas']);
 
 export function stepFacts(step: ProbeStep): StepFact[] {
   const ev: StepEvidence = isObject(step?.evidence) ? step.evidence : {};
@@ -72,6 +72,17 @@ export function stepFacts(step: ProbeStep): StepFact[] {
     add('authAttempts', 'Sign-in attempts', ev.authAttempts.map((a) => `${a?.scheme} ${a?.statusCode ?? a?.error ?? '?'}`).join(', '));
   }
 
+  // ActiveSync commands: what they established, not each exchange's XML (sync keys change every run).
+  if (isObject(ev.eas)) {
+    add('eas.protocolVersion', 'ActiveSync protocol version', ev.eas.protocolVersion);
+    add('eas.device', 'Device identity', `${ev.eas.deviceType} / ${ev.eas.deviceId}`);
+    if (Array.isArray(ev.eas.policy)) add('eas.policy', 'Policy', ev.eas.policy.map((p) => `${p?.name} ${p?.value}`).join(', '));
+    if (Array.isArray(ev.eas.folders)) addSet('eas.folders', 'Folders', ev.eas.folders.map((f) => f?.name), true);
+    if (isObject(ev.eas.inbox)) {
+      add('eas.inbox.items', 'Inbox items received', ev.eas.inbox.itemsReceived);
+      add('eas.inbox.estimate', 'Inbox estimate', ev.eas.inbox.estimate);
+    }
+  }
   for (const [name, value] of Object.entries(ev)) {
     if (HANDLED_OR_NOISY.has(name)) continue;
     flatten(name, value, 0, facts);

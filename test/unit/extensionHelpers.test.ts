@@ -208,8 +208,20 @@ describe('extension: settings to probe options', () => {
 
   it('maps the defaults without notes, leaving the proxy to the environment', () => {
     const { options, notes } = optionsFromSettings(base);
-    assert.deepEqual(options, { timeouts: { overallMs: 30_000 }, crossCheck: true, ignoreTrust: false, allowHttp: false, proxy: undefined, auth: 'basic', domain: undefined });
+    assert.deepEqual(options, { timeouts: { overallMs: 30_000 }, crossCheck: true, ignoreTrust: false, allowHttp: false, proxy: undefined, auth: 'basic', domain: undefined, mode: 'commands', deviceId: undefined, deviceType: undefined });
     assert.deepEqual(notes, []);
+  });
+
+  it('maps the test depth and device identity; the light probe is noted in the run, full mode gets two minutes', () => {
+    const light = optionsFromSettings({ ...base, testDepth: 'optionsOnly', deviceId: ' Helpdesk1 ', deviceType: 'Doctor' });
+    assert.equal(light.options.mode, 'options');
+    assert.equal(light.options.deviceId, 'Helpdesk1');
+    assert.equal(light.options.deviceType, 'Doctor');
+    assert.match(light.notes.join(' '), /not proven/);
+    const full = optionsFromSettings({ ...base, testDepth: 'full' });
+    assert.equal(full.options.mode, 'full');
+    assert.equal(full.options.timeouts?.overallMs, 120_000);
+    assert.equal(optionsFromSettings({ ...base, testDepth: 'bogus' }).options.mode, 'commands');
   });
 
   it('honours http.proxy, and http.proxyStrictSSL=false relaxes trust with a note', () => {

@@ -256,11 +256,15 @@ describe('Integrated Windows authentication against the lab', function () {
 
   describe('verification of the Exchange 2003 fix', () => {
     it('an NTLM sign-in to a 2003 back end verifies the ESM checklist and reports the fix', async () => {
-      const run = await probe('iwa-only-2003', { auth: 'ntlm' });
+      // The checklist's last step needs a FolderSync, not only the sign-in: the run goes on past OPTIONS.
+      const run = await probe('iwa-only-2003', { auth: 'ntlm', mode: 'commands' });
       assert.deepEqual(verifiedChecklistSteps(run), [
         { checklistId: 'esm-2003-iwa', stepId: 'verify-iwa-ticked' },
         { checklistId: 'esm-2003-iwa', stepId: 'rerun-probe' },
       ]);
+      const signInOnly = await probe('iwa-only-2003', { auth: 'ntlm' });
+      assert.deepEqual(verifiedChecklistSteps(signInOnly), [{ checklistId: 'esm-2003-iwa', stepId: 'verify-iwa-ticked' }]);
+      assert.notEqual(authFindings(signInOnly)[0]?.id, 'auth.iwaFixVerified');
       const findings = authFindings(run);
       assert.deepEqual(findings.map((f) => f.id), ['auth.iwaFixVerified', 'auth.iwaWorksBasicOff']);
       assert.ok(findings[0].evidence.some((e) => e.label === 'Answered by' && /EX2003/.test(e.value)));

@@ -306,7 +306,8 @@ export async function pingStep(b: StepBuilder, ctx: CommandContext, inbox: { ser
   const request = (seconds: number) =>
     el('Ping', 'Ping', [el('Ping', 'HeartbeatInterval', String(seconds)), el('Ping', 'Folders', [el('Ping', 'Folder', [el('Ping', 'Id', inbox.serverId), el('Ping', 'Class', 'Email')])])]);
   b.detail('Heartbeat', `${heartbeatSeconds} s`);
-  const result = await ctx.session.send('Ping', request(heartbeatSeconds), `Ping on the Inbox, heartbeat ${heartbeatSeconds} s`);
+  // The server holds a Ping for up to the heartbeat before answering: wait that long plus a margin.
+  const result = await ctx.session.send('Ping', request(heartbeatSeconds), `Ping on the Inbox, heartbeat ${heartbeatSeconds} s`, (heartbeatSeconds + 10) * 1000);
   record(b, ctx, result);
   const verdict = judgeCommand('Ping', result, { success: [1, 2] });
   if (verdict.kind === 'ok') {

@@ -66,14 +66,14 @@ export class EasSession {
   }
 
   /** Sends one command; never throws for anything the server does (only for a cancel or the run's deadline). */
-  async send(command: string, body: WbxmlElement | undefined, label = command): Promise<CommandResult> {
+  async send(command: string, body: WbxmlElement | undefined, label = command, headersTimeoutMs?: number): Promise<CommandResult> {
     const o = this.options;
     const bytes = body ? encodeWbxml(body) : undefined;
     const headers: Record<string, string> = { 'MS-ASProtocolVersion': o.protocolVersion };
     // Ping carries no policy key (MS-ASPROV 3.1.5.1); every other command does, "0" before provisioning.
     if (command !== 'Ping') headers['X-MS-PolicyKey'] = this.policyKey;
     if (bytes) headers['Content-Type'] = 'application/vnd.ms-sync.wbxml';
-    const request = { method: 'POST' as const, path: this.query(command), headers, body: bytes, label, binaryBody: true };
+    const request = { method: 'POST' as const, path: this.query(command), headers, body: bytes, label, binaryBody: true, headersTimeoutMs };
     let http: HttpResult;
     if (o.credentials.kind === 'basic') {
       http = await withAbort(o.connection.send({ ...request, headers: { ...headers, Authorization: o.credentials.authorization } }, o.signal), o.signal);
