@@ -113,7 +113,7 @@ describe('command steps against the lab', function () {
       const provision = stepOf(run, 'provision');
       assert.equal(provision.evidence.eas?.protocolVersion, '14.1', 'the highest version both sides speak, capped at 14.1');
       assert.deepEqual(provision.children.map((c) => c.id), ['provision.cue', 'provision.policy']);
-      assert.match(provision.children[0].summary, /status 142 DeviceNotProvisioned/);
+      assert.match(provision.children[0].summary, /status 142 \(DeviceNotProvisioned\)/);
       assert.ok(provision.evidence.eas?.policy?.some((p) => p.name === 'MinDevicePasswordLength' && p.value === '4'));
       assert.deepEqual(
         requests.filter((r) => r.method === 'POST').map((r) => r.command),

@@ -67,14 +67,14 @@ describe('Nagios plugin output (probe --format nagios)', () => {
     assert.equal(out.state, 'OK');
     assert.match(out.text, /Exchange Server 2016/);
     const labels = out.perfdata.map((p) => p.label);
-    for (const label of ['time', 'step_dns', 'step_tcp', 'step_tls', 'step_optionsAnonymous', 'step_optionsAuthenticated', 'cert_days_left']) assert.ok(labels.includes(label), `perfdata lacks ${label}: ${labels.join(' ')}`);
+    for (const label of ['time', 'step_dns', 'step_tcp', 'step_tls', 'step_optionsAnonymous', 'step_optionsAuthenticated', 'step_provision', 'step_folderSync', 'step_sync', 'cert_days_left']) assert.ok(labels.includes(label), `perfdata lacks ${label}: ${labels.join(' ')}`);
     const time = out.perfdata.find((p) => p.label === 'time')!;
     assert.equal(time.uom, 's');
     assert.equal(time.min, '0');
     assert.ok(time.value > 0);
     const days = out.perfdata.find((p) => p.label === 'cert_days_left')!;
     assert.ok(days.value > 300, `lab certificates last a year; got ${days.value}`);
-    assert.equal(out.longText.length, 7, 'one long-text line per step');
+    assert.equal(out.longText.length, 11, 'one long-text line per step (OPTIONS and the command steps)');
     assert.equal(r.stderr, '');
   });
 

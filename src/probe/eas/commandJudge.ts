@@ -1,7 +1,7 @@
 // How the answer to any ActiveSync command is read, before the command's own content: transport
 // errors, HTTP statuses (449, 451, 403 with X-MS-ASThrottle, 500…), bodies that do not decode,
 // and the common in-body statuses of 14.0 and later. One reading for every command step.
-import { describeCommandStatus, describeCommonStatus, PROVISION_CUES } from '../../protocol/eas/easCodes';
+import { COMMON_STATUS, describeCommandStatus, PROVISION_CUES } from '../../protocol/eas/easCodes';
 import { statusMeaning } from '../optionsSteps';
 import type { FailureCategory } from '../runModel';
 import { headerValue } from '../serverIdentity';
@@ -47,7 +47,7 @@ export function judgeCommand(command: string, result: CommandResult, options: Ju
 
 /** The verdict for a command's Status value (common codes first). */
 export function statusVerdict(command: string, status: number): CommandVerdict {
-  if (PROVISION_CUES.includes(status)) return { kind: 'provisionCue', how: `status ${describeCommonStatus(status)}` };
+  if (PROVISION_CUES.includes(status)) return { kind: 'provisionCue', how: `status ${status} (${COMMON_STATUS[status]?.name ?? 'provision'})` };
   const described = describeCommandStatus(command, status);
   switch (status) {
     case 140:

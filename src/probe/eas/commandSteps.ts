@@ -43,7 +43,7 @@ export async function provisionStep(b: StepBuilder, ctx: CommandContext): Promis
     return { step: b.finish('passed', 'The server does not ask for a policy: FolderSync worked with policy key 0, so the device skipped Provision.'), ok: true, folderSync: cue };
   }
   if (cueVerdict.kind === 'failed') return { step: b.finish('failed', cueVerdict.message, { category: cueVerdict.category }), ok: false };
-  b.child(childStep('provision.cue', 'The server asks the device to provision', 'passed', `FolderSync got ${cueVerdict.how}: the normal first answer to a new device.`));
+  b.child(childStep('provision.cue', 'The server asks the device to provision', 'passed', `FolderSync got ${cueVerdict.how}, the normal first answer to a new device.`));
 
   // Phase 1: ask for the policy.
   const policyType = policyTypeFor(version);
