@@ -66,8 +66,13 @@ export function createLabRequestHandler(ctx: LabRequestContext): (req: IncomingM
         // Decided now (NTLM state lives on the socket), only the first bytes wait.
         const wait = (ctx.latencyMs ?? 0) + (reply.holdMs ?? 0);
         if (wait > 0) {
-          const timer = setTimeout(answer, wait);
-          req.socket.once('close', () => clearTimeout(timer));
+          // A held answer (latency, a Ping's heartbeat) is dropped if the client goes away first.
+          const onClose = () => clearTimeout(timer);
+          const timer = setTimeout(() => {
+            req.socket.removeListener('close', onClose);
+            answer();
+          }, wait);
+          req.socket.once('close', onClose);
         } else answer();
       })
       .catch(() => res.destroy());

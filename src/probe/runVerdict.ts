@@ -26,7 +26,8 @@ export function provenSummary(run: Pick<ProbeRun, 'steps' | 'userName'>): string
   if (!worked(options)) {
     if (worked(anonymous) && options?.status === 'skipped') return 'The server answers ActiveSync OPTIONS; no credentials were given, so sign-in and the command steps were not run';
     const failed = run.steps?.find((s) => s?.status === 'failed');
-    return failed ? `The run stopped before a device could sign in: ${failed.title} failed` : 'Nothing past the connection was proven';
+    if (failed?.id === 'optionsAuthenticated') return 'OPTIONS with credentials failed, so no device command was sent';
+    return failed ? `The run stopped at "${failed.title}", before any device command was sent` : 'Nothing past the connection was proven';
   }
   if (!provision || provision.status === 'skipped') {
     return 'OPTIONS and sign-in work; Provision, FolderSync and Sync were not run, so whether a phone can sync is not proven';
