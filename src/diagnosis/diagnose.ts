@@ -150,7 +150,7 @@ function failedWhat(facts: RunFacts): string {
 
 function passedHeadline(facts: RunFacts): string {
   const server = facts.server && facts.server.value.product !== 'unknown' ? describeServer(facts.server.value) : undefined;
-  return `${provenSummary(facts.run)}${server ? ` (${server} at ${facts.host || 'the server'})` : ''}.`;
+  return `${provenSummary(facts.run)} (${runScope(facts)}${server ? `; ${server} at ${facts.host || 'the server'}` : ''}).`;
 }
 
 function cancelledCause(): DiagnosisCause {

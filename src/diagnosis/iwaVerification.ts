@@ -74,7 +74,7 @@ function frontEndProduct(run: ProbeRun): boolean {
  */
 function frontEndTo2003(run: ProbeRun): boolean {
   const step = Array.isArray(run?.steps) ? run.steps.find((s) => s?.id === 'optionsAuthenticated') : undefined;
-  const build = runServerIdentity(run)?.build ?? step?.evidence?.server?.build ?? '';
+  const build = runServerIdentity(run)?.build ?? '';
   const response = step?.evidence?.http?.[step.evidence.http.length - 1]?.response;
   const iis = response?.headers.find(([n]) => n.toLowerCase() === 'server')?.[1] ?? '';
   const major = Number(/Microsoft-IIS\/(\d+)/i.exec(iis)?.[1]);
