@@ -2,25 +2,13 @@
 // on the same host. If either accepts them, the password is right and the fault lies in the
 // ActiveSync virtual directory or the back end behind it — the classic Exchange 2007/2010 in
 // front of an Exchange 2003 mailbox whose ActiveSync directory allows only Basic.
-import { escapeHtml } from '../common/textSafety';
-import type { ProbeHttpConnection } from './httpConnection';
+import { mobileSyncRequest, parseMobileSyncAnswer } from '../protocol/autodiscoverPox';
+import type { HttpResult, ProbeHttpConnection } from './httpConnection';
 import type { ProbeStep, StepEvidence } from './runModel';
 import { headerValue } from './serverIdentity';
 import { StepBuilder } from './stepBuilder';
 
 type CrossCheckResult = NonNullable<StepEvidence['crossCheck']>[number];
-
-function autodiscoverRequest(email: string): string {
-  return [
-    '<?xml version="1.0" encoding="utf-8"?>',
-    '<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/mobilesync/requestschema/2006">',
-    '  <Request>',
-    `    <EMailAddress>${escapeHtml(email)}</EMailAddress>`,
-    '    <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006</AcceptableResponseSchema>',
-    '  </Request>',
-    '</Autodiscover>',
-  ].join('\r\n');
-}
 
 /** 2xx, or 405 (the method is wrong but the caller got past authentication), means accepted. */
 function accepted(status: number | undefined): boolean | undefined {
@@ -47,7 +35,7 @@ export async function crossCheckStep(b: StepBuilder, connection: ProbeHttpConnec
       endpoint: 'autodiscover',
       method: 'POST',
       path: '/autodiscover/autodiscover.xml',
-      body: autodiscoverRequest(userName.includes('@') ? userName : `${userName.split('\\').pop()}@unknown.invalid`),
+      body: mobileSyncRequest(userName.includes('@') ? userName : `${userName.split('\\').pop()}@unknown.invalid`),
       headers: { Authorization: authorization, 'Content-Type': 'text/xml' },
     },
   ];
@@ -60,6 +48,7 @@ export async function crossCheckStep(b: StepBuilder, connection: ProbeHttpConnec
     const r: CrossCheckResult = { endpoint: p.endpoint, url: `${connection.origin}${p.path}`, statusCode: result.statusCode, accepted: verdict === true, error: result.error?.message };
     results.push(r);
     child.detail('HTTP status', result.statusCode).detail('X-OWA-Version', headerValue(result.headers, 'x-owa-version'));
+    if (p.endpoint === 'autodiscover' && verdict === true) describeAutodiscoverAnswer(child, result, `${connection.origin}`);
     b.child(child.finish(verdict === true ? 'passed' : verdict === false ? 'failed' : 'skipped', `${describeCrossCheckResult(r)}.`));
   }
   b.evidence.crossCheck = results;
@@ -71,4 +60,27 @@ export async function crossCheckStep(b: StepBuilder, connection: ProbeHttpConnec
     return b.finish('failed', `${said}. The user name or password is most likely wrong, or the account is locked or disabled.`, { category: 'crossCheck.rejected' });
   }
   return b.finish('skipped', `${said}. Neither endpoint could judge the credentials on this host.`);
+}
+
+/** What the accepted Autodiscover answer hands devices, and whether it is the URL being probed. */
+function describeAutodiscoverAnswer(child: StepBuilder, result: HttpResult, origin: string): void {
+  const snippet = result.exchange.response?.bodySnippet ?? '';
+  if (!snippet || result.exchange.response?.bodyTruncated) return;
+  const answer = parseMobileSyncAnswer(snippet);
+  if (answer.kind === 'settings') {
+    child.detail('ActiveSync URL it hands out', answer.url);
+    let sameOrigin = false;
+    try {
+      sameOrigin = new URL(answer.url).origin === new URL(origin).origin;
+    } catch {
+      sameOrigin = false;
+    }
+    if (!sameOrigin) child.detail('Note', `Devices using Autodiscover are sent to ${answer.url}, not to ${origin}.`);
+  } else if (answer.kind === 'redirect') {
+    child.detail('Autodiscover redirects to', answer.emailAddress);
+  } else if (answer.kind === 'error') {
+    child.detail('Autodiscover error', [answer.code ?? answer.status, answer.message].filter(Boolean).join(' '));
+  } else {
+    child.detail('Autodiscover answer', answer.reason);
+  }
 }

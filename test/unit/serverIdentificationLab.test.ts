@@ -102,6 +102,8 @@ describe('server identification against the lab', () => {
     const cross = stepOf(run, 'crossCheck');
     assert.match(cross.summary, /^EWS accepted the same credentials \(HTTP 200\); Autodiscover accepted the same credentials \(HTTP 200\)\./);
     const children = ['crossCheck.ews', 'crossCheck.autodiscover'].map((id) => findStep(run, id)!);
+    // The accepted Autodiscover answer is read (fast-xml-parser) and its MobileSync URL shown.
+    assert.deepEqual(children[1].details.find((d) => d.label === 'ActiveSync URL it hands out')?.value, lab.urlFor('coexistence-2003-basic-only'));
     for (const c of children) assert.ok(c.durationMs > 0, `${c.id} took ${c.durationMs} ms`);
     const sum = children.reduce((t, c) => t + c.durationMs, 0);
     assert.ok(sum <= cross.durationMs + 1, `children ${sum} ms within the step's ${cross.durationMs} ms`);
