@@ -6,6 +6,8 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { labCertificates } from '../../src/lab/labCertificates';
 
+export type LabCertificateKind = 'lab' | 'expired' | 'selfSigned' | 'wrongName';
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -25,8 +27,11 @@ export interface HostileConnection {
 export interface HostileServerOptions {
   /** Wrap connections in TLS with the lab certificate (names localhost, 127.0.0.1, ::1). */
   tls: boolean;
-  /** Which lab certificate to present; default the trusted one. */
-  certificate?: 'lab' | 'expired' | 'selfSigned' | 'wrongName';
+  /**
+   * Which lab certificate to present; default the trusted one. A function picks one per TCP
+   * connection (by index from 0), for a server that swaps its certificate on reconnect.
+   */
+  certificate?: LabCertificateKind | ((connectionIndex: number) => LabCertificateKind);
   /** Loopback address to listen on; default 127.0.0.1. */
   host?: string;
   /** Scheme of `url`; default https for TLS servers, http otherwise (raw TCP servers posing as HTTPS say https). */
@@ -90,17 +95,25 @@ export async function startRawServer(options: HostileServerOptions): Promise<Hos
     });
   };
 
-  const server = options.tls
-    ? tls.createServer({ cert: labCertificates()[options.certificate ?? 'lab'].certPem, key: labCertificates()[options.certificate ?? 'lab'].keyPem }, (s) => handle(s, connections - 1))
-    : net.createServer((s) => handle(s, connections - 1));
-  // Count TCP connections before TLS, so a probe that stops after the handshake still shows up.
-  server.on('connection', (s: net.Socket) => {
-    connections++;
+  const contexts = new Map<LabCertificateKind, tls.SecureContext>();
+  const contextFor = (kind: LabCertificateKind) => {
+    let context = contexts.get(kind);
+    if (!context) contexts.set(kind, (context = tls.createSecureContext({ cert: labCertificates()[kind].certPem, key: labCertificates()[kind].keyPem })));
+    return context;
+  };
+  // TLS is layered on each accepted TCP socket by hand, so each connection can get its own certificate.
+  // TCP connections are counted before any TLS, so a probe that stops after the handshake still shows up.
+  const server = net.createServer((s) => {
+    const index = connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => undefined);
+    if (!options.tls) return handle(s, index);
+    const kind = typeof options.certificate === 'function' ? options.certificate(index) : options.certificate ?? 'lab';
+    const secure = new tls.TLSSocket(s, { isServer: true, secureContext: contextFor(kind) });
+    secure.on('error', () => undefined); // a client that refuses the certificate is not a test failure
+    secure.once('secure', () => handle(secure, index));
   });
-  server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, host, () => resolve());

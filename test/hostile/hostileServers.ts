@@ -4,7 +4,7 @@
 // redirect loops and downgrades…). Each behaviour is one small function over the raw server in
 // hostileServer.ts, so a test reads as "this server does X; the probe must end in category Y".
 import type { Socket } from 'node:net';
-import { EAS_PATH, startRawServer, writeResponse, type HostileServer, type RecordedRequest } from './hostileServer';
+import { EAS_PATH, startRawServer, writeResponse, type HostileServer, type HostileServerOptions, type RecordedRequest } from './hostileServer';
 
 export type HostileKind =
   | 'silentTcp'
@@ -28,8 +28,10 @@ export interface HostileOptions {
   /** Plain TCP instead of TLS for the HTTP behaviours (an http:// target). */
   plain?: boolean;
   host?: string;
-  /** TLS behaviours: the lab certificate to present (default the trusted one). */
-  certificate?: 'lab' | 'expired' | 'selfSigned' | 'wrongName';
+  /** TLS behaviours: the lab certificate to present (default the trusted one), or one per connection. */
+  certificate?: HostileServerOptions['certificate'];
+  /** exchange: answer requests without credentials with `Connection: close` and hang up, so the next request needs a new connection. */
+  closeAfterAnonymous?: boolean;
   /** badStatusLine: the status line to send. */
   statusLine?: string | Buffer;
   /** slowHeaders: milliseconds between bytes (default 100, faster than any sane headersMs). */
@@ -68,7 +70,8 @@ const anonymousChallenge = (realm: string | Buffer = '127.0.0.1'): Array<string 
 function byCredentials(o: HostileOptions, withCredentials: (r: RecordedRequest, s: Socket) => void) {
   return (r: RecordedRequest, s: Socket) => {
     if (!r.authorization) {
-      writeResponse(s, o.challengeStatusLine ?? 'HTTP/1.1 401 Unauthorized', [...anonymousChallenge(o.realm), ...(o.extraHeaders ?? [])], o.body ?? '');
+      writeResponse(s, o.challengeStatusLine ?? 'HTTP/1.1 401 Unauthorized', [...anonymousChallenge(o.realm), ...(o.extraHeaders ?? []), ...(o.closeAfterAnonymous ? ['Connection: close'] : [])], o.body ?? '');
+      if (o.closeAfterAnonymous) s.end();
       return;
     }
     withCredentials(r, s);

@@ -1,0 +1,118 @@
+// The credential gate against servers built to steal a password: a server that swaps its
+// certificate when the probe reconnects, 451 redirects to http:// and to another port with a
+// self-signed certificate. Each server records every Authorization header it receives, so the
+// tests prove what was NOT sent; positive controls prove the same paths do send credentials when
+// the connection is the one that was verified.
+import assert from 'node:assert/strict';
+import { type HostileServer, useHostileServers } from '../hostile/hostileServers';
+import { assertEndedWith, assertNoStackTrace, cliArgs, probeHostile, runCli } from '../hostile/probeHarness';
+
+const CREDENTIALS = { userName: 'user@contoso.com', password: 'Gate-Secret-9' };
+const withCredentials = (s: HostileServer) => s.requests.filter((r) => r.authorization !== undefined);
+
+describe('credential gate: credentials only over the verified connection', function () {
+  this.timeout(15_000);
+  const start = useHostileServers();
+
+  describe('a server that presents another certificate when the probe reconnects', () => {
+    it('trusted first, self-signed on reconnect: no credentials, the step names both fingerprints', async () => {
+      const server = await start('exchange', { closeAfterAnonymous: true, certificate: (i) => (i === 0 ? 'lab' : 'selfSigned') });
+      const run = await probeHostile(server, CREDENTIALS);
+      assert.ok(server.connections >= 2, 'the probe never reconnected, so the test proves nothing');
+      assert.equal(withCredentials(server).length, 0, 'the credentials reached a connection that was never verified');
+      const step = assertEndedWith(run, 'optionsAuthenticated', 'tls.unverifiedConnection');
+      assert.match(step.summary, /different certificate on reconnect/);
+      const tlsFingerprint = run.steps.find((s) => s.id === 'tls')?.evidence.certificate?.fingerprint256;
+      assert.ok(tlsFingerprint);
+      assert.equal(step.evidence.credentialGate?.expectedFingerprint, tlsFingerprint);
+      assert.ok(step.evidence.credentialGate?.presentedFingerprint && step.evidence.credentialGate.presentedFingerprint !== tlsFingerprint);
+      assert.ok(step.details.some((d) => d.value === tlsFingerprint));
+    });
+
+    it('trusted first, a trusted chain for another name on reconnect: refused by the name check', async () => {
+      const server = await start('exchange', { closeAfterAnonymous: true, certificate: (i) => (i === 0 ? 'lab' : 'wrongName') });
+      const run = await probeHostile(server, CREDENTIALS);
+      assert.equal(withCredentials(server).length, 0);
+      const step = assertEndedWith(run, 'optionsAuthenticated', 'tls.unverifiedConnection');
+      assert.match(step.summary, /does not cover 127\.0\.0\.1/);
+    });
+
+    it('with trust ignored: a self-signed certificate accepted once does not cover another one on reconnect', async () => {
+      const server = await start('exchange', { closeAfterAnonymous: true, certificate: (i) => (i === 0 ? 'selfSigned' : 'expired') });
+      const run = await probeHostile(server, { ...CREDENTIALS, ignoreTrust: true });
+      assert.equal(run.steps.find((s) => s.id === 'tls')?.status, 'warning');
+      assert.equal(withCredentials(server).length, 0);
+      const step = assertEndedWith(run, 'optionsAuthenticated', 'tls.unverifiedConnection');
+      assert.match(step.summary, /different certificate on reconnect/);
+    });
+
+    it('control: the same certificate on reconnect (trusted, or the one accepted with trust ignored) gets the credentials', async () => {
+      const trusted = await start('exchange', { closeAfterAnonymous: true });
+      const run = await probeHostile(trusted, CREDENTIALS);
+      assert.equal(run.steps.find((s) => s.id === 'optionsAuthenticated')?.status, 'passed');
+      assert.ok(trusted.connections >= 2);
+      assert.equal(withCredentials(trusted).length, 1);
+
+      const accepted = await start('exchange', { closeAfterAnonymous: true, certificate: 'selfSigned' });
+      const insecureRun = await probeHostile(accepted, { ...CREDENTIALS, ignoreTrust: true });
+      assert.equal(insecureRun.steps.find((s) => s.id === 'optionsAuthenticated')?.status, 'passed');
+      assert.equal(withCredentials(accepted).length, 1);
+    });
+
+    it('NTLM legs go through the same gate', async () => {
+      const server = await start('exchange', { closeAfterAnonymous: true, extraHeaders: ['WWW-Authenticate: NTLM'], certificate: (i) => (i === 0 ? 'lab' : 'selfSigned') });
+      const run = await probeHostile(server, { ...CREDENTIALS, auth: 'ntlm' });
+      assert.equal(withCredentials(server).length, 0, 'an NTLM leg reached an unverified connection');
+      assertEndedWith(run, 'optionsAuthenticated', 'tls.unverifiedConnection');
+    });
+
+    it('the CLI says so in one line and exits 1, without a stack trace', async () => {
+      const server = await start('exchange', { closeAfterAnonymous: true, certificate: (i) => (i === 0 ? 'lab' : 'selfSigned') });
+      const result = await runCli(cliArgs(server, '--user', CREDENTIALS.userName), { password: CREDENTIALS.password });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stdout, /different certificate on reconnect/);
+      assertNoStackTrace(result.stdout + result.stderr);
+      assert.equal(withCredentials(server).length, 0);
+    });
+  });
+
+  describe('451 redirects', () => {
+    it('451 to http:// with --allow-http: not followed, the http server gets no connection', async () => {
+      const plain = await start('exchange', { plain: true });
+      const redirecting = await start('redirect451', { location: () => plain.url });
+      const run = await probeHostile(redirecting, { ...CREDENTIALS, allowHttp: true });
+      const step = assertEndedWith(run, 'optionsAuthenticated', 'http.redirectDowngrade');
+      assert.match(step.summary, /not followed/);
+      assert.equal(plain.connections, 0);
+    });
+
+    it('451 to the same host on another port with a self-signed certificate, trust ignored: no credentials there, and the run says why', async () => {
+      const other = await start('exchange', { certificate: 'selfSigned' });
+      const redirecting = await start('redirect451', { location: () => other.url });
+      const run = await probeHostile(redirecting, { ...CREDENTIALS, ignoreTrust: true });
+      assert.equal(withCredentials(other).length, 0, 'the credentials reached another port');
+      const step = assertEndedWith(run, 'optionsAuthenticated', 'http.451', 'warning');
+      assert.match(step.summary, /Credentials were not sent/);
+      const follow = step.children.find((c) => c.id === 'optionsAuthenticated.follow');
+      assert.ok(follow && /not trusted/.test(follow.details.map((d) => d.value).join(' ')), JSON.stringify(follow?.details));
+    });
+
+    it('451 to the same host on another port with a trusted certificate: followed without credentials', async () => {
+      const other = await start('exchange');
+      const redirecting = await start('redirect451', { location: () => other.url });
+      const run = await probeHostile(redirecting, CREDENTIALS);
+      assert.ok(other.requests.length >= 1);
+      assert.equal(withCredentials(other).length, 0);
+      assertEndedWith(run, 'optionsAuthenticated', 'http.451', 'warning');
+    });
+
+    it('control: 451 to another path on the same origin is followed with the credentials, on the verified connection', async () => {
+      let self: HostileServer | undefined;
+      self = await start('redirect451', { location: () => `${self!.origin}/mail/Microsoft-Server-ActiveSync` });
+      const run = await probeHostile(self, CREDENTIALS);
+      assert.equal(withCredentials(self).length, 2, 'the same-origin redirect was not followed with credentials');
+      assert.equal(self.requests.at(-1)?.path, '/mail/Microsoft-Server-ActiveSync');
+      assertEndedWith(run, 'optionsAuthenticated', 'http.redirectLoop');
+    });
+  });
+});
