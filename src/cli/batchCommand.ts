@@ -1,13 +1,14 @@
 // `activesync-doctor batch <file>`: the connectivity test against every server (and user) listed
 // in a file, a few at a time, printed as one table plus one line per target, or as JSON. The one
 // password comes from ACTIVESYNC_PASSWORD, standard input or a prompt, never from an argument.
-import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import { readBoundedFile } from '../common/boundedFileRead';
 import { terminalSafe } from '../common/textSafety';
 import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY, runBatch, type BatchResult, type BatchTarget } from '../probe/batch';
-import { MAX_TARGETS_FILE_BYTES, parseBatchTargets, targetsFileTooLargeMessage } from '../probe/batchTargets';
+import { parseBatchTargets } from '../probe/batchTargets';
 import { attentionStep, cleanRunSummary, type ProbeRun } from '../probe/runModel';
 import { flag, has, integerFlag, parseArgs, UsageError, type FlagSpec } from './cliArgs';
 import type { CliIo } from './cliIo';
@@ -55,14 +56,14 @@ export async function batchCommand(argv: readonly string[], io: CliIo): Promise<
   const file = args.positionals[0];
   const concurrency = integerFlag(args, 'concurrency', 1, MAX_BATCH_CONCURRENCY) ?? DEFAULT_BATCH_CONCURRENCY;
   const timeout = integerFlag(args, 'timeout', 100, 600_000);
-  const extraCaPem = readCaFile(flag(args, 'ca'));
+  const extraCaPem = await readCaFile(flag(args, 'ca'));
 
   const allowHttp = has(args, 'allow-http');
   const auth = authFlag(args);
   const domain = flag(args, 'domain')?.trim() || undefined;
   const junitFile = flag(args, 'junit');
   if (junitFile !== undefined) checkWritableDirectory(junitFile);
-  const parsed = parseBatchTargets(readTargetsFile(file), { allowHttp });
+  const parsed = parseBatchTargets(await readBoundedFile(file, 'targets file'), { allowHttp });
   if (parsed.errors.length) {
     const shown = parsed.errors.slice(0, MAX_ERRORS_SHOWN);
     io.stderr.write(`activesync-doctor: ${terminalSafe(file)} has ${parsed.errors.length} unusable line${parsed.errors.length === 1 ? '' : 's'}; nothing was tested:\n`);
@@ -197,14 +198,4 @@ function outcomeWord(outcome: ProbeRun['outcome']): string {
 
 function oneLine(run: ProbeRun): string {
   return attentionStep(run)?.summary ?? cleanRunSummary(run);
-}
-
-function readTargetsFile(file: string): string {
-  try {
-    if (statSync(file).size > MAX_TARGETS_FILE_BYTES) throw new UsageError(targetsFileTooLargeMessage(file));
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`Cannot read the targets file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
 }

@@ -3,6 +3,7 @@
 // unless ACTIVESYNC_DOCTOR_DEBUG is set.
 import { setFlagsFromString } from 'node:v8';
 import { ENGINE_VERSION } from '../common/engineVersion';
+import { UserFileError } from '../common/boundedFileRead';
 import { terminalSafe } from '../common/textSafety';
 import { UsageError } from './cliArgs';
 import type { CliIo } from './cliIo';
@@ -73,11 +74,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (command === 'probe' && (await import('./probeCommand')).wantsNagiosFormat(rest)) {
       // A monitoring system reads stdout and the exit code: a broken check is UNKNOWN (3), never 2.
       const { nagiosUnknown } = await import('./nagiosOutput');
-      const result = nagiosUnknown(error instanceof UsageError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`);
+      const result = nagiosUnknown(error instanceof UsageError || error instanceof UserFileError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`);
       io.stdout.write(result.text);
       return result.exitCode;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof UserFileError) {
       io.stderr.write(`activesync-doctor: ${terminalSafe(error.message)}\n`);
       return 2;
     }

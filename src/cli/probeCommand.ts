@@ -141,7 +141,7 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   const mailboxOn = flag(args, 'mailbox-on');
   if (mailboxOn !== undefined && !MAILBOX_HINTS[mailboxOn]) throw new UsageError(`--mailbox-on takes one of ${Object.keys(MAILBOX_HINTS).join(', ')}.`);
 
-  let extraCaPem = readCaFile(flag(args, 'ca'));
+  let extraCaPem = await readCaFile(flag(args, 'ca'));
 
   let lab: RunningLab | undefined;
   let target = args.positionals[0] ?? '';

@@ -1,6 +1,6 @@
 // The flags the probe and batch commands share (how to sign in, what to trust, how long to wait,
 // how to print), declared and read once so both commands spell and check them the same way.
-import { readFileSync } from 'node:fs';
+import { readCaPem } from '../probe/extraCaFile';
 import { AUTH_METHODS, type AuthMethod } from '../probe/runModel';
 import { flag, UsageError, type FlagSpec, type ParsedArgs } from './cliArgs';
 
@@ -23,15 +23,7 @@ export function authFlag(args: ParsedArgs): AuthMethod {
   return auth as AuthMethod;
 }
 
-/** The PEM text of --ca FILE, or undefined without the flag; an unreadable or non-PEM file is a usage error. */
-export function readCaFile(caFile: string | undefined): string | undefined {
-  if (!caFile) return undefined;
-  let pem: string;
-  try {
-    pem = readFileSync(caFile, 'utf8');
-  } catch (error) {
-    throw new UsageError(`Cannot read the CA file ${caFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  if (!/-----BEGIN CERTIFICATE-----/.test(pem)) throw new UsageError(`${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
-  return pem;
+/** The PEM text of --ca FILE, or undefined without the flag; too large, unreadable or not certificates: exit 2 naming the file. */
+export async function readCaFile(caFile: string | undefined): Promise<string | undefined> {
+  return caFile ? readCaPem(caFile) : undefined;
 }

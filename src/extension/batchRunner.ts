@@ -5,6 +5,7 @@
 // does. Each finished run goes to History as it arrives and gets one line in the log; afterwards
 // Test Steps shows the last failed run (or the last run) and a message sums the batch up.
 import * as vscode from 'vscode';
+import { readBoundedFile } from '../common/boundedFileRead';
 import type { BatchTargetError, BatchTargetLine } from '../probe/batchTargets';
 import type { ProbeRun } from '../probe/runModel';
 // A small pure function, imported directly rather than through the lazily loaded engine.
@@ -232,6 +233,8 @@ async function pickTargetsFile(): Promise<vscode.Uri | undefined> {
 async function readTargetsText(file: vscode.Uri): Promise<string> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === file.toString());
   if (open) return open.getText();
+  // A local file is read with the cap held while reading (a FIFO or device reports size 0).
+  if (file.scheme === 'file') return readBoundedFile(file.fsPath, 'targets file');
   const stat = await vscode.workspace.fs.stat(file);
   if (stat.size > MAX_TARGETS_FILE_BYTES) throw new Error(targetsFileTooLargeMessage(displayName(file)));
   return new TextDecoder().decode(await vscode.workspace.fs.readFile(file));

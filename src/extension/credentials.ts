@@ -2,6 +2,7 @@
 // keeps secrets (SecretStorage), keyed by server and user. Nothing here writes a password to
 // settings, globalState, the log or the run.
 import * as vscode from 'vscode';
+import { removeUserInfo } from '../probe/urlUserInfo';
 import { parsePasswordKey, passwordKey, serverKey } from './serverKey';
 import type { PersistentState } from './persistentState';
 
@@ -33,7 +34,14 @@ export class Credentials {
         const chosen = picker.selectedItems[0]?.server ?? picker.activeItems[0]?.server ?? picker.value.trim();
         if (!chosen) return;
         settled = true;
-        resolve(chosen);
+        // A user name or password typed into the address is dropped here, before it is shown, keyed or remembered.
+        const split = removeUserInfo(chosen);
+        if (split.had) {
+          void vscode.window.showWarningMessage(split.hadPassword
+            ? 'A password in the server address was discarded: it was not used or stored. Enter it in the password box instead.'
+            : 'A user name in the server address was discarded: enter it in the user name box instead.');
+        }
+        resolve(split.text);
         picker.hide();
       });
       picker.onDidHide(() => {

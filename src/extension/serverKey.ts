@@ -3,10 +3,11 @@
 // server, and two servers on one host (different ports) are two.
 // Pure: no vscode import, unit-tested in plain Node.
 import type { ProbeRun } from '../probe/runModel';
+import { removeUserInfo } from '../probe/urlUserInfo';
 
 /** "host" or "host:port" (port only when it isn't the scheme's default), lower-cased; '' when unusable. */
 export function serverKey(input: string): string {
-  const text = input.trim();
+  const text = removeUserInfo(input.trim()).text;
   if (!text) return '';
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`;
   try {
@@ -28,9 +29,9 @@ export function serverKeyOf(run: Pick<ProbeRun, 'target' | 'labScenario'>): stri
   return serverKey(run.target.url || run.target.input) || host;
 }
 
-/** The input with any "user:password@" part of a URL removed, for logs, titles and labels. */
+/** The input with any "user:password@" part removed (the engine's own rule), for logs, titles and labels. */
 export function withoutCredentials(input: string): string {
-  return input.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1');
+  return removeUserInfo(input).text;
 }
 
 const PASSWORD_PREFIX = 'password:';

@@ -1,10 +1,10 @@
 // Reads the settings a test runs with, from VS Code's configuration, at the moment a test starts:
 // one place for the single run and the batch, so both map the settings to probe options the same way.
-import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { ProbeOptions } from '../probe/probeOptions';
 import { errorMessage } from '../common/errorMessage';
 import { log } from './logger';
+import { readCaPem } from '../probe/extraCaFile';
 import { optionsFromSettings, type SettingsOptions } from './probeSettings';
 
 /** What a run (single or batch) takes from VS Code: probe options, the extra CA, and the setting notes. */
@@ -58,14 +58,10 @@ export async function readExtraCa(): Promise<string | undefined> {
   const path = vscode.workspace.getConfiguration('activesyncDoctor').get<string>('extraCaFile', '');
   if (!path?.trim()) return undefined;
   try {
-    const pem = await fs.readFile(path.trim(), 'utf8');
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-      void vscode.window.showWarningMessage(`activesyncDoctor.extraCaFile does not contain a PEM certificate: ${path}`);
-      return undefined;
-    }
-    return pem;
+    // Size-capped (a device or FIFO never ends) and refused unless it holds real certificates.
+    return await readCaPem(path.trim());
   } catch (error) {
-    void vscode.window.showWarningMessage(`Could not read activesyncDoctor.extraCaFile (${path}): ${errorMessage(error)}`);
+    void vscode.window.showWarningMessage(`activesyncDoctor.extraCaFile was not used: ${errorMessage(error)}`);
     return undefined;
   }
 }

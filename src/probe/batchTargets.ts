@@ -3,13 +3,14 @@
 // `#` starts a comment; blank lines are ignored. Every target is checked with the probe's own
 // input rules before anything touches the network, and every bad line is reported with its
 // number, so an admin fixes the whole file in one go instead of one error per run.
+import { MAX_USER_FILE_BYTES } from '../common/boundedFileRead';
 import type { BatchTarget } from './batch';
 import { abbreviate, judgeUserName, normalizeTarget } from './targetInput';
 
 /** A file this large is not a list of servers someone maintains by hand. */
 export const MAX_BATCH_TARGETS = 10_000;
 /** Nor is a targets file larger than this (checked before reading it, by the CLI and the extension). */
-export const MAX_TARGETS_FILE_BYTES = 4 * 1024 * 1024;
+export const MAX_TARGETS_FILE_BYTES = MAX_USER_FILE_BYTES;
 
 export function targetsFileTooLargeMessage(file: string): string {
   return `${file} is larger than ${MAX_TARGETS_FILE_BYTES / 1024 / 1024} MB; that is not a list of servers.`;

@@ -11,6 +11,7 @@ import type { Client as UndiciClient } from 'undici';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Client: typeof UndiciClient = require('undici/lib/dispatcher/client');
 import { abortReason } from './abortable';
+import { checkConnection, checkOrigin, CredentialGateError, type GateRefusal, type VerifiedEndpoint } from './credentialGate';
 import type { FailureCategory, HttpExchange } from './runModel';
 
 export interface HttpLimits {
@@ -40,11 +41,19 @@ export interface HttpResult {
   exchange: HttpExchange;
   statusCode?: number;
   headers: Array<[string, string]>;
-  error?: { code: string; category: FailureCategory; message: string };
+  error?: HttpError;
   /** The body, when the request asked for it (binaryBody), cut at maxBodyBytes. */
   body?: Buffer;
   /** The server announced more body than arrived (Content-Length larger than the bytes read, or the read stopped). */
   bodyIncomplete?: boolean;
+}
+
+export interface HttpError {
+  code: string;
+  category: FailureCategory;
+  message: string;
+  /** Set when the credential gate refused the connection: what it saw, for the step's evidence. */
+  refusal?: GateRefusal;
 }
 
 const SNIPPET_BYTES = 4096;
@@ -90,7 +99,8 @@ function decodeRawHeaders(raw: Buffer[] | string[] | null | undefined): Array<[s
   return out;
 }
 
-export function classifyHttpError(error: unknown, limits: HttpLimits): { code: string; category: FailureCategory; message: string } {
+export function classifyHttpError(error: unknown, limits: HttpLimits): HttpError {
+  if (error instanceof CredentialGateError) return { code: error.code, category: 'tls.unverifiedConnection', message: error.message, refusal: error.refusal };
   const e = error as { code?: string; message?: string; name?: string };
   const code = e.code ?? e.name ?? 'UNKNOWN';
   const message = e.message ?? String(error);
@@ -130,36 +140,68 @@ export function classifyHttpError(error: unknown, limits: HttpLimits): { code: s
   }
 }
 
+export interface ConnectionOptions {
+  /** scheme://host:port the requests go to. */
+  origin: string;
+  /** The connection already opened (and, for https, judged by the TLS step). */
+  socket: Socket;
+  /** Opens a new connection when the server closed the last one. */
+  reopen: () => Promise<Socket>;
+  /**
+   * The endpoint the run verified. Every socket of this connection must pass the credential gate
+   * for it; without one, the connection is anonymous-only and refuses any Authorization header.
+   */
+  endpoint?: VerifiedEndpoint;
+  limits: HttpLimits;
+  log: (line: string) => void;
+}
+
 export class ProbeHttpConnection {
   private readonly client: UndiciClient;
   private pending: Socket | undefined;
   /** Credentials this connection has sent: scrubbed from every reply it records or logs. */
   private readonly secrets = new Set<string>();
+  readonly origin: string;
+  readonly limits: HttpLimits;
+  readonly endpoint: VerifiedEndpoint | undefined;
+  private readonly log: (line: string) => void;
   connections = 0;
 
-  constructor(
-    readonly origin: string,
-    firstSocket: Socket,
-    reopen: () => Promise<Socket>,
-    readonly limits: HttpLimits,
-    private readonly log: (line: string) => void,
-  ) {
-    this.pending = firstSocket;
-    this.client = new Client(origin, {
+  constructor(options: ConnectionOptions) {
+    this.origin = options.origin;
+    this.limits = options.limits;
+    this.log = options.log;
+    this.endpoint = options.endpoint;
+    const endpoint = options.endpoint;
+    if (endpoint) {
+      const verdict = checkOrigin(endpoint, options.origin);
+      if (!verdict.ok) throw new Error(`A connection to ${options.origin} cannot carry credentials verified for another endpoint.`);
+    }
+    this.pending = options.socket;
+    const limits = options.limits;
+    this.client = new Client(options.origin, {
       connect: (_options, callback) => {
         const ready = this.pending;
         this.pending = undefined;
-        this.connections++;
+        const when = this.connections++ === 0 ? 'on the first connection' : 'on reconnect';
+        // Nothing is written to a socket before the gate has judged it.
+        const hand = (socket: Socket) => {
+          const verdict = endpoint ? checkConnection(endpoint, socket, when) : { ok: true as const };
+          if (!verdict.ok) {
+            socket.destroy();
+            this.log(`✗ ${verdict.message}`);
+            callback(new CredentialGateError(verdict), null);
+            return;
+          }
+          callback(null, socket);
+        };
         if (ready && !ready.destroyed) {
           // undici expects the callback after connect() returns; a synchronous call stalls it.
-          setImmediate(() => callback(null, ready));
+          setImmediate(() => hand(ready));
           return;
         }
         this.log('… the server closed the connection; opening a new one');
-        reopen().then(
-          (s) => callback(null, s),
-          (err: Error) => callback(err, null),
-        );
+        options.reopen().then(hand, (err: Error) => callback(err, null));
       },
       pipelining: 1,
       headersTimeout: limits.headersTimeoutMs,
@@ -174,6 +216,14 @@ export class ProbeHttpConnection {
     const headers: Record<string, string> = { 'User-Agent': USER_AGENT, ...request.headers };
     if (request.body !== undefined) headers['Content-Length'] = String(typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.length);
     const exchange: HttpExchange = { method: request.method, url, requestHeaders: redactHeaders(headers) };
+    const carriesCredentials = Object.keys(request.headers).some((name) => /^authorization$/i.test(name));
+    if (carriesCredentials && !this.endpoint) {
+      // A connection opened for anything but the verified endpoint (another host after a 451…).
+      const message = `${this.origin} is not the endpoint the probe verified: the request with credentials was not sent.`;
+      exchange.error = { code: 'CREDENTIAL_GATE', message };
+      this.log(`✗ ${message}`);
+      return Promise.resolve({ exchange, headers: [], error: { code: 'CREDENTIAL_GATE', category: 'tls.unverifiedConnection', message } });
+    }
     for (const [name, value] of Object.entries(request.headers)) if (/^authorization$/i.test(name)) for (const s of credentialSecrets(value)) this.secrets.add(s);
     const scrub = (text: string) => (this.secrets.size ? scrubSecrets(text, this.secrets) : text);
     this.log(`→ ${request.method} ${url} (${request.label})`);

@@ -35,6 +35,13 @@ export function statusMeaning(status: number): { category: FailureCategory; text
 /** Records the exchange and the headers every OPTIONS step keeps as evidence. */
 export function recordResponse(b: StepBuilder, result: HttpResult): void {
   (b.evidence.http ??= []).push(result.exchange);
+  const refusal = result.error?.refusal;
+  if (refusal) {
+    b.evidence.credentialGate = { reason: refusal.reason, expectedFingerprint: refusal.expectedFingerprint, presentedFingerprint: refusal.presentedFingerprint };
+    b.detail('Certificate judged by the TLS step (SHA-256)', refusal.expectedFingerprint ?? 'none');
+    b.detail('Certificate presented on this connection (SHA-256)', refusal.presentedFingerprint ?? 'none');
+    b.detail('Credentials', 'not sent: the connection failed the credential check');
+  }
   if (!result.statusCode) return;
   const r = result.exchange.response;
   b.detail('HTTP status', `${result.statusCode} ${r?.statusText ?? ''}`.trim());

@@ -4,12 +4,11 @@
 // warning step, and a cancel or the overall deadline ends the run within milliseconds.
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
-import { lookup } from 'node:dns/promises';
-import * as tls from 'node:tls';
 import { RunAbortedError, withAbort } from './abortable';
 import { crossCheckStep } from './crossCheckStep';
 import { resolveStep } from './dnsStep';
-import { ProbeHttpConnection, type HttpLimits, type HttpResult } from './httpConnection';
+import { verifiedEndpoint } from './credentialGate';
+import { ProbeHttpConnection, type HttpLimits } from './httpConnection';
 import { planAuthentication, runAttempt, runAutomatic, type AttemptContext, type AttemptScheme } from './ntlm/authenticatedAttempts';
 import { windowsAuthHandshake } from './ntlm/windowsAuthHandshake';
 import { judgeAnonymous, judgeAuthenticated } from './optionsSteps';
@@ -24,7 +23,8 @@ import { identifyServer, observationsOf } from './serverIdentification';
 import { childStep, skippedStep, StepBuilder } from './stepBuilder';
 import { connectOnce, tcpStep } from './tcpStep';
 import { abbreviate, judgeUserName, normalizeTarget, userNameForm, type InputFinding } from './targetInput';
-import { tlsHandshake, tlsStep } from './tlsStep';
+import { followRedirect451, type RedirectContext } from './redirect451Step';
+import { tlsHandshake, tlsStep, type TlsStepResult } from './tlsStep';
 
 const STEP_TITLES: Record<StepId, string> = {
   input: 'Check the server address and user name',
@@ -183,6 +183,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
     // 4. TLS
     let transport: Socket = rawSocket;
     let withSystemStore = false;
+    let tlsJudgement: TlsStepResult['judged'];
     if (target.scheme === 'https') {
       begin('tls', `Negotiate TLS with ${target.host} and check its certificate`);
       const result = await tlsStep(rawSocket, {
@@ -202,6 +203,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
       }
       transport = result.socket;
       withSystemStore = Boolean(result.withSystemStore);
+      tlsJudgement = result.judged;
     } else {
       push(skippedStep('tls', 'Negotiate TLS and check the certificate', 'Plain HTTP: no TLS, the password travels unencrypted.'));
     }
@@ -212,7 +214,9 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
       return tlsHandshake(raw, { host: target.host, timeoutMs: timeouts.tlsMs, signal, extraCaPem: options.extraCaPem, withSystemStore });
     };
     const origin = `${target.scheme}://${isIP(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}`;
-    connection = new ProbeHttpConnection(origin, transport, reopen, limits, log);
+    // Every socket of this connection, the first and each reconnect, passes the credential gate.
+    const endpoint = verifiedEndpoint({ scheme: target.scheme === 'http' ? 'http' : 'https', host: target.host, port: target.port }, tlsJudgement);
+    connection = new ProbeHttpConnection({ origin, socket: transport, reopen, endpoint, limits, log });
     const path = new URL(target.url).pathname;
 
     // 5. OPTIONS without credentials
@@ -234,12 +238,28 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
       return finish();
     }
     const authorization = basicAuthorization(options.userName, options.password ?? '');
+    const userName = options.userName;
+    const password = options.password ?? '';
+    // One redirect context for every sign-in method: only how the credentials are sent differs.
+    const redirectContext = (scheme: AttemptScheme): RedirectContext => ({
+      current: target.url,
+      connection: connection as ProbeHttpConnection,
+      scheme,
+      sendWithCredentials: async (conn, redirectPath) =>
+        scheme === 'Basic'
+          ? conn.send({ method: 'OPTIONS', path: redirectPath, headers: { Authorization: authorization }, label: 'following 451 with credentials' }, signal)
+          : (await windowsAuthHandshake({ connection: conn, path: redirectPath, scheme, userName, password, domain: options.domain, signal })).final,
+      ignoreTrust: options.ignoreTrust ?? false,
+      extraCaPem: options.extraCaPem,
+      timeouts,
+      limits,
+      log,
+      signal,
+      track: (c) => extraConnections.push(c),
+    });
     if (auth !== 'basic') {
       const authBuilder = begin('optionsAuthenticated', `Send the OPTIONS command as ${options.userName} (${auth === 'auto' ? `automatic: ${plan.attempts.join(', then ')}` : plan.attempts[0]})`);
       if (plan.note) authBuilder.detail('Note', plan.note);
-      const redirectBase = { current: target.url, host: target.host, allowHttp: options.allowHttp ?? false, ignoreTrust: options.ignoreTrust ?? false, extraCaPem: options.extraCaPem, timeouts, limits, log, signal, track: (c: ProbeHttpConnection) => extraConnections.push(c) };
-      const userName = options.userName;
-      const password = options.password ?? '';
       const ctx: AttemptContext = {
         connection,
         path,
@@ -248,16 +268,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
         domain: options.domain,
         signal,
         basicAuthorization: authorization,
-        follow451: (b, first, scheme: AttemptScheme) =>
-          followRedirect451(b, first, {
-            ...redirectBase,
-            authorization,
-            scheme,
-            sendWithCredentials:
-              scheme === 'Basic'
-                ? undefined
-                : async (conn, redirectPath) => (await windowsAuthHandshake({ connection: conn, path: redirectPath, scheme, userName, password, domain: options.domain, signal })).final,
-          }),
+        follow451: (b, first, scheme: AttemptScheme) => followRedirect451(b, first, redirectContext(scheme)),
       };
       let authStep: ProbeStep;
       let decisiveScheme: AttemptScheme = plan.attempts[0];
@@ -289,19 +300,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
     const authed = await withAbort(connection.send({ method: 'OPTIONS', path, headers: { Authorization: authorization }, label: `Basic as ${options.userName}` }, signal), signal);
     let authStep: ProbeStep;
     if (authed.statusCode === 451) {
-      authStep = await followRedirect451(authBuilder, authed, {
-        current: target.url,
-        host: target.host,
-        authorization,
-        allowHttp: options.allowHttp ?? false,
-        ignoreTrust: options.ignoreTrust ?? false,
-        extraCaPem: options.extraCaPem,
-        timeouts,
-        limits,
-        log,
-        signal,
-        track: (c) => extraConnections.push(c),
-      });
+      authStep = await followRedirect451(authBuilder, authed, redirectContext('Basic'));
     } else {
       authStep = judgeAuthenticated(authBuilder, authed, 'Basic');
     }
@@ -396,94 +395,3 @@ const AUTH_LABELS: Record<string, string> = {
   negotiate: 'Negotiate (NTLM inside SPNEGO; Kerberos is not attempted)',
   auto: 'Automatic: Negotiate or NTLM first, then Basic',
 };
-
-interface RedirectContext {
-  current: string;
-  host: string;
-  authorization: string;
-  /** The scheme the first request used (for the judge's wording). Default Basic. */
-  scheme?: AttemptScheme;
-  /** For NTLM/Negotiate: runs the handshake on the redirect's connection instead of sending `authorization`. */
-  sendWithCredentials?: (connection: ProbeHttpConnection, path: string) => Promise<HttpResult>;
-  allowHttp: boolean;
-  ignoreTrust: boolean;
-  extraCaPem?: string;
-  timeouts: typeof DEFAULT_TIMEOUTS;
-  limits: HttpLimits;
-  log: (line: string) => void;
-  signal: AbortSignal;
-  track: (c: ProbeHttpConnection) => void;
-}
-
-/**
- * HTTP 451 names the URL the device must use instead (X-MS-Location). Follow it once, over
- * HTTPS only, with the credentials only when it stays on the same host; another host gets an
- * anonymous request so the user's password never goes somewhere they did not type.
- */
-async function followRedirect451(b: StepBuilder, first: HttpResult, ctx: RedirectContext): Promise<ProbeStep> {
-  const scheme = ctx.scheme ?? 'Basic';
-  const firstStep = judgeAuthenticated(new StepBuilder('optionsAuthenticated.451', 'First answer'), first, scheme);
-  for (const [k, v] of Object.entries(firstStep.evidence)) (b.evidence as Record<string, unknown>)[k] = v;
-  const location = b.evidence.redirectLocation;
-  b.detail('HTTP status', '451').detail('X-MS-Location', location ?? 'missing');
-  if (!location) return b.finish('failed', 'The server answered 451 (use another URL) but gave no X-MS-Location; devices must rerun Autodiscover.', { category: 'http.451' });
-  let next: URL;
-  try {
-    next = new URL(location);
-  } catch {
-    return b.finish('failed', `The server answered 451 with an X-MS-Location that is not a URL: "${location.slice(0, 200)}".`, { category: 'http.451' });
-  }
-  if (next.href === ctx.current || next.href === new URL(ctx.current).href) {
-    return b.finish('failed', 'The server answered 451 pointing back at the same URL: a redirect loop.', { category: 'http.redirectLoop' });
-  }
-  if (next.protocol !== 'https:' && !(next.protocol === 'http:' && ctx.allowHttp)) {
-    return b.finish('failed', `The server answered 451 pointing at ${next.protocol}//${next.host}: the probe never follows a downgrade from HTTPS.`, { category: 'http.redirectDowngrade' });
-  }
-  const host = next.hostname.replace(/^\[|\]$/g, '');
-  const sameHost = host.toLowerCase() === ctx.host.toLowerCase();
-  const child = new StepBuilder('optionsAuthenticated.follow', `Follow X-MS-Location to ${next.origin}${next.pathname}`);
-  try {
-    const port = next.port ? Number(next.port) : next.protocol === 'https:' ? 443 : 80;
-    const addresses = isIP(host) ? [host] : (await withAbort(lookup(host, { all: true }), ctx.signal)).map((a) => a.address);
-    const raw = await connectOnce(addresses[0], port, ctx.timeouts.connectMs, ctx.signal);
-    let socket: Socket = raw;
-    if (next.protocol === 'https:') {
-      // A redirect target is judged once, so use every trusted root straight away.
-      const t = await tlsHandshake(raw, { host, timeoutMs: ctx.timeouts.tlsMs, signal: ctx.signal, extraCaPem: ctx.extraCaPem, withSystemStore: true });
-      const peer = t.getPeerCertificate();
-      const trusted = t.authorized && !(peer && peer.raw && tls.checkServerIdentity(host, peer));
-      if (!trusted && !ctx.ignoreTrust) {
-        t.destroy();
-        b.child(child.finish('failed', `The certificate of ${host} is not trusted; nothing was sent.`, { category: 'tls.untrusted' }));
-        return b.finish('failed', `The server redirected (451) to ${next.origin}, whose certificate is not trusted.`, { category: 'http.451' });
-      }
-      socket = t;
-    }
-    const conn = new ProbeHttpConnection(next.origin, socket, () => Promise.reject(new Error('no reconnect for redirects')), ctx.limits, ctx.log);
-    ctx.track(conn);
-    const nextPath = next.pathname || '/';
-    const result = sameHost && ctx.sendWithCredentials
-      ? await withAbort(ctx.sendWithCredentials(conn, nextPath), ctx.signal)
-      : await withAbort(conn.send({ method: 'OPTIONS', path: nextPath, headers: sameHost ? { Authorization: ctx.authorization } : {}, label: sameHost ? 'following 451 with credentials' : 'following 451 without credentials (other host)' }, ctx.signal), ctx.signal);
-    const followed = judgeAuthenticated(child, result, scheme);
-    b.child(followed);
-    for (const h of followed.evidence.http ?? []) (b.evidence.http ??= []).push(h);
-    if (followed.evidence.protocolVersions) b.evidence.protocolVersions = followed.evidence.protocolVersions;
-    if (followed.evidence.protocolCommands) b.evidence.protocolCommands = followed.evidence.protocolCommands;
-    if (result.statusCode === 451) {
-      return b.finish('failed', `The server redirected (451) to ${next.href}, which redirected again: the probe stops there to avoid a loop.`, { category: 'http.redirectLoop' });
-    }
-    const works = followed.status === 'passed' || followed.status === 'warning';
-    if (!sameHost) {
-      b.detail('Credentials', `not sent to ${host}: it is a different host from the one you entered`);
-      return b.finish(works || result.statusCode === 401 ? 'warning' : 'failed', `The server redirected (451) to another host, ${next.host}. Credentials were not sent there; if you trust it, run the test against ${next.href}.`, { category: 'http.451' });
-    }
-    return works
-      ? b.finish('warning', `The server redirected (451) to ${next.href}, which answers ActiveSync. Devices configured with the old URL must move there (Autodiscover normally does it).`, { category: 'http.451' })
-      : b.finish('failed', `The server redirected (451) to ${next.href}, which does not work either: ${followed.summary}`, { category: 'http.451' });
-  } catch (error) {
-    if (error instanceof RunAbortedError) throw error;
-    b.child(child.finish('failed', `Could not reach ${next.host}: ${(error as Error).message}`, { category: 'tcp.error' }));
-    return b.finish('failed', `The server redirected (451) to ${next.href}, which could not be reached.`, { category: 'http.451' });
-  }
-}

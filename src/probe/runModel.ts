@@ -60,6 +60,8 @@ export type FailureCategory =
   | 'tls.expired'
   | 'tls.notYetValid'
   | 'tls.expiresSoon'
+  /** A connection that would carry credentials failed the credential gate (another certificate on reconnect…). */
+  | 'tls.unverifiedConnection'
   | 'http.timeout'
   | 'http.malformed'
   | 'http.connectionClosed'
@@ -222,6 +224,8 @@ export interface StepEvidence {
   /** OpenSSL-style code of a trust or handshake failure, e.g. CERT_HAS_EXPIRED. */
   tlsErrorCode?: string;
   trustIgnored?: boolean;
+  /** The credential gate refused a connection: why, and the fingerprint judged by the TLS step against the one presented. */
+  credentialGate?: { reason: string; expectedFingerprint?: string; presentedFingerprint?: string };
   http?: HttpExchange[];
   challenges?: AuthChallenge[];
   /** Scheme the authenticated request used, e.g. "Basic". */

@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { domainToUnicode } from 'node:url';
 import type { FailureCategory } from './runModel';
+import { removeUserInfo } from './urlUserInfo';
 
 export const ACTIVESYNC_PATH = '/Microsoft-Server-ActiveSync';
 const MAX_INPUT_LENGTH = 2048;
@@ -34,13 +35,6 @@ export function abbreviate(text: string, max = 80): string {
   return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
 }
 
-function stripCredentials(input: string): { text: string; had: boolean } {
-  // "user:pw@host" (no scheme) and "https://user:pw@host" both carry credentials before the host.
-  const match = /^([a-z][a-z0-9+.-]*:\/\/)?([^/?#@\s]*)@/i.exec(input);
-  if (!match) return { text: input, had: false };
-  return { text: (match[1] ?? '') + input.slice(match[0].length), had: true };
-}
-
 export function normalizeTarget(rawInput: string, options: { allowHttp?: boolean } = {}): NormalizedTarget {
   const findings: InputFinding[] = [];
   const fail = (category: FailureCategory, message: string, safeInput: string): NormalizedTarget => ({
@@ -48,13 +42,19 @@ export function normalizeTarget(rawInput: string, options: { allowHttp?: boolean
   });
 
   if (rawInput.length > MAX_INPUT_LENGTH) {
-    return fail('input.invalidUrl', `The server address is ${rawInput.length} characters long; a host name or URL is at most ${MAX_INPUT_LENGTH}.`, abbreviate(stripCredentials(rawInput.slice(0, 200).trim()).text, 40));
+    return fail('input.invalidUrl', `The server address is ${rawInput.length} characters long; a host name or URL is at most ${MAX_INPUT_LENGTH}.`, abbreviate(removeUserInfo(rawInput.slice(0, 200).trim()).text, 40));
   }
   const trimmed = rawInput.trim();
-  const { text: withoutCredentials, had: hadCredentials } = stripCredentials(trimmed);
+  const { text: withoutCredentials, had: hadCredentials, hadPassword } = removeUserInfo(trimmed);
   const safeInput = withoutCredentials;
   if (hadCredentials) {
-    findings.push({ severity: 'warning', category: 'input.credentialsInUrl', message: 'The address contained a user name or password; it was removed and not used. Give credentials in the user and password fields instead.' });
+    findings.push({
+      severity: 'warning',
+      category: 'input.credentialsInUrl',
+      message: hadPassword
+        ? 'A password in the address was discarded: it was not used, stored or shown. Give it with --password-stdin or the password box instead.'
+        : 'A user name in the address was discarded: it was not used or stored. Give it as the user name (--user) instead.',
+    });
   }
   if (!trimmed) return fail('input.invalidUrl', 'Enter a server host name or URL, for example mail.contoso.com.', '');
   if (/\s/.test(withoutCredentials)) return fail('input.invalidUrl', `The server address "${abbreviate(withoutCredentials)}" contains spaces.`, safeInput);

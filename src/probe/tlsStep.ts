@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { isIP } from 'node:net';
 import { abortReason } from './abortable';
+import { authorizationCode, checkPeer } from './peerCertificate';
 import type { CertificateInfo, FailureCategory, ProbeStep } from './runModel';
 import { StepBuilder } from './stepBuilder';
 
@@ -220,12 +221,6 @@ const TRUST_MESSAGES: Partial<Record<FailureCategory, string>> = {
 
 const SYSTEM_STORE_MAY_HELP = new Set(['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
 
-function authorizationCode(socket: tls.TLSSocket): string | undefined {
-  const e = socket.authorizationError as unknown as NodeJS.ErrnoException | string | null | undefined;
-  if (!e) return undefined;
-  return typeof e === 'string' ? e : String(e.code ?? e.message);
-}
-
 const OLD_PROTOCOL_CODES = new Set([
   'ERR_SSL_UNSUPPORTED_PROTOCOL',
   'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
@@ -242,6 +237,8 @@ export interface TlsStepResult {
   withSystemStore?: boolean;
   /** True when the run may go on (passed, or a trust problem the user chose to ignore). */
   usable: boolean;
+  /** What the credential gate holds later connections to: this certificate, and whether its trust was ignored. */
+  judged?: { fingerprint256?: string; trustIgnored: boolean };
 }
 
 export async function tlsStep(
@@ -288,7 +285,8 @@ export async function tlsStep(
 
   const protocol = tlsSocket.getProtocol() ?? 'unknown';
   const cipher = tlsSocket.getCipher();
-  const leaf = tlsSocket.getPeerCertificate(true);
+  const peer = checkPeer(tlsSocket, options.host);
+  const leaf = peer.leaf;
   const cert = describeCertificate(leaf);
   b.evidence.tlsProtocol = protocol;
   b.evidence.tlsCipher = cipher?.name;
@@ -306,11 +304,11 @@ export async function tlsStep(
   }
 
   const problems: Array<{ category: FailureCategory; message: string }> = [];
-  const code = authorizationCode(tlsSocket);
+  const code = peer.authorizationCode;
   if (code) b.evidence.tlsErrorCode = code;
-  const trust = tlsSocket.authorized ? undefined : trustCategory(code, cert);
+  const trust = peer.chainTrusted ? undefined : trustCategory(code, cert);
   if (trust) problems.push({ category: trust, message: TRUST_MESSAGES[trust] ?? `The certificate is not trusted (${code}).` });
-  const nameError = leaf && leaf.raw ? tls.checkServerIdentity(options.host, leaf) : undefined;
+  const nameError = peer.nameError;
   if (nameError) problems.push({ category: 'tls.nameMismatch', message: `The certificate does not cover ${options.host}: it names ${cert?.subjectAltNames.join(', ') || cert?.subject || 'other hosts'}.` });
   b.detail('Name matches', nameError ? 'no' : 'yes').detail('Chain trusted', trust ? `no (${code})` : 'yes').detail('Trusted roots', describeTrustStore(options.extraCaPem, withSystem));
 
@@ -319,15 +317,15 @@ export async function tlsStep(
     if (options.ignoreTrust) {
       b.evidence.trustIgnored = true;
       b.detail('Trust check', 'ignored at the user\'s request');
-      return { step: b.finish('warning', `${summary} Continuing because certificate trust is ignored for this run; devices will not ignore it.`, { category: problems[0].category }), socket: tlsSocket, usable: true, withSystemStore: withSystem };
+      return { step: b.finish('warning', `${summary} Continuing because certificate trust is ignored for this run (for this certificate only); devices will not ignore it.`, { category: problems[0].category }), socket: tlsSocket, usable: true, withSystemStore: withSystem, judged: { fingerprint256: cert?.fingerprint256, trustIgnored: true } };
     }
     tlsSocket.destroy();
     return { step: b.finish('failed', summary, { category: problems[0].category }), usable: false };
   }
   if (cert && cert.daysToExpiry < EXPIRY_WARNING_DAYS) {
-    return { step: b.finish('warning', `TLS is fine, but the certificate expires in ${cert.daysToExpiry} days.`, { category: 'tls.expiresSoon' }), socket: tlsSocket, usable: true, withSystemStore: withSystem };
+    return { step: b.finish('warning', `TLS is fine, but the certificate expires in ${cert.daysToExpiry} days.`, { category: 'tls.expiresSoon' }), socket: tlsSocket, usable: true, withSystemStore: withSystem, judged: { fingerprint256: cert.fingerprint256, trustIgnored: false } };
   }
-  return { step: b.finish('passed', `${protocol} with a trusted certificate for ${options.host}, valid for ${cert?.daysToExpiry ?? '?'} more days.`), socket: tlsSocket, usable: true, withSystemStore: withSystem };
+  return { step: b.finish('passed', `${protocol} with a trusted certificate for ${options.host}, valid for ${cert?.daysToExpiry ?? '?'} more days.`), socket: tlsSocket, usable: true, withSystemStore: withSystem, judged: { fingerprint256: cert?.fingerprint256, trustIgnored: false } };
 }
 
 /** A second handshake that accepts old protocols, only to name what the server speaks. */

@@ -42,8 +42,8 @@ export interface HostileOptions {
   realm?: string | Buffer;
   /** exchange: status for the request with credentials (default 200 with ActiveSync headers). */
   authenticatedStatus?: 200 | 401;
-  /** redirect451 / redirect302: where to point; a function so two servers can point at each other. */
-  location?: () => string;
+  /** redirect451 / redirect302: where to point; a function so two servers (or two paths) can point at each other. */
+  location?: (request: RecordedRequest) => string;
   /** exchange: a response body for every answer. */
   body?: string;
   /** exchange: the status line of the 401 answers (the reason phrase is free text to a parser). */
@@ -170,12 +170,12 @@ export async function startHostileServer(kind: HostileKind, o: HostileOptions = 
     case 'redirect451':
       return startRawServer({
         ...base,
-        onRequest: byCredentials(o, (_r, s) => writeResponse(s, 'HTTP/1.1 451 Unavailable For Legal Reasons', [`X-MS-Location: ${o.location?.() ?? ''}`])),
+        onRequest: byCredentials(o, (r, s) => writeResponse(s, 'HTTP/1.1 451 Unavailable For Legal Reasons', [`X-MS-Location: ${o.location?.(r) ?? ''}`])),
       });
     case 'redirect302':
       return startRawServer({
         ...base,
-        onRequest: byCredentials(o, (_r, s) => writeResponse(s, 'HTTP/1.1 302 Found', [`Location: ${o.location?.() ?? ''}`])),
+        onRequest: byCredentials(o, (r, s) => writeResponse(s, 'HTTP/1.1 302 Found', [`Location: ${o.location?.(r) ?? ''}`])),
       });
     case 'echoCredentials':
       // A debugging proxy that reflects the request, Authorization included, in its reply.

@@ -14,7 +14,8 @@ import { withoutCredentials } from '../../src/extension/serverKey';
 import { useHostileServers } from '../hostile/hostileServers';
 import { assertNoStackTrace, cliArgs, probeHostile, runCli } from '../hostile/probeHarness';
 
-const PASSWORDS = ['Sec/ret99', 'Pa?ss#wo:rd', 'p@ss@word', 'with space s', 'enc%40oded%2F', 'all/?#@: of them'];
+// Odd capitals keep every fragment distinctive, so a match means a leak, not an ordinary word.
+const PASSWORDS = ['SeqX/reTt99', 'PaqX?ssZ#woJ:rdK', 'pqX@ssZq@woRdj', 'wiTh spaCe sXq', 'enc%40odeZd%2FqZ', 'aLLq/?#@: oFThem'];
 
 function leaks(text: string, password: string): string | undefined {
   const forms = [password, encodeURIComponent(password), Buffer.from(password).toString('base64')];

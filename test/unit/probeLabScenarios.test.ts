@@ -309,19 +309,21 @@ describe('probe against the lab', () => {
       assert.equal(findStep(run, 'optionsAuthenticated.versions')?.status, 'failed');
     });
 
-    it('451: the X-MS-Location is followed once, as a child step, on the same host with credentials', async () => {
+    it('451: the X-MS-Location (another port) is followed once, as a child step, without credentials', async () => {
       const run = await probeLabScenario(lab, 'status-451-redirect');
       const authed = stepOf(run, 'optionsAuthenticated');
       assert.equal(authed.status, 'warning');
       assert.equal(authed.failure?.category, 'http.451');
       assert.equal(authed.evidence.redirectLocation, lab.urlFor('exchange2016-healthy'));
+      assert.match(authed.summary, /Credentials were not sent there/);
       const follow = authed.children.find((c) => c.id === 'optionsAuthenticated.follow');
       assert.ok(follow, `children: ${authed.children.map((c) => c.id).join(', ')}`);
+      // The other server asks for sign-in and offers Basic: exactly what the anonymous request should see.
       assert.equal(follow.status, 'passed');
       assert.equal(run.server?.product, 'exchange2016');
-      assert.deepEqual(authed.evidence.http?.map((h) => h.response?.statusCode), [451, 200]);
+      assert.deepEqual(authed.evidence.http?.map((h) => h.response?.statusCode), [451, 401]);
       const followed = requests.filter((r) => r.scenarioId === 'exchange2016-healthy');
-      assert.deepEqual(followed.map((r) => [r.method, r.auth, r.statusCode]), [['OPTIONS', 'accepted', 200]]);
+      assert.deepEqual(followed.map((r) => [r.method, r.auth, r.statusCode]), [['OPTIONS', 'anonymous', 401]]);
       assert.equal(run.outcome, 'warning');
     });
 

@@ -138,4 +138,22 @@ export const tlsRules = categoryRule([
     // A certificate expiring within a week is urgent; one with a month left is routine.
     adjustScore: (score, facts) => ((facts.certificate?.value.daysToExpiry ?? 30) <= 7 ? score + 15 : score),
   },
+  {
+    categories: ['tls.unverifiedConnection'],
+    id: 'tls.unverifiedConnection',
+    title: 'Another certificate on a later connection: credentials withheld',
+    score: 88,
+    explanation: 'The first connection passed the certificate checks, but a later one (after the server closed the connection, or on a redirect) presented a certificate that does not pass them, or, with trust ignored, is not the one that was accepted. The probe sent no credentials over it. Load-balanced servers with different certificates, a TLS-inspecting device that steps in on some connections, or an attacker on the path all look like this.',
+    checks: [
+      'Compare the two SHA-256 fingerprints in the evidence with the certificate bound on each server behind the load balancer.',
+      'Check for a proxy or firewall that inspects TLS on some connections only.',
+      'Until both connections present a trusted certificate for this name, do not enter the password on devices.',
+    ],
+    checklistIds: [CHECKLIST_ID.tlsCertificate],
+    evidence: (facts) => {
+      const step = facts.allSteps.find((s) => s.evidence?.credentialGate);
+      const gate = step?.evidence.credentialGate;
+      return [...certificateRefs(facts), ref(String(step?.id ?? 'optionsAuthenticated'), 'Certificate judged by the TLS step (SHA-256)', gate?.expectedFingerprint), ref(String(step?.id ?? 'optionsAuthenticated'), 'Certificate on the later connection (SHA-256)', gate?.presentedFingerprint)];
+    },
+  },
 ]);

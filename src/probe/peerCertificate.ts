@@ -1,0 +1,40 @@
+// The two checks a device makes on the certificate of a TLS connection: is the chain trusted
+// (by the roots the connection was opened with), and does it name the host. The TLS step, the
+// credential gate and the 451 follow-up all ask these questions here, so they can never differ.
+import * as tls from 'node:tls';
+
+export interface PeerCheck {
+  /** The leaf as getPeerCertificate(true) returns it (with the chain), undefined when none was sent. */
+  leaf?: tls.DetailedPeerCertificate;
+  /** SHA-256 fingerprint of the leaf, colon-separated hex, as Node formats it. */
+  fingerprint256?: string;
+  /** OpenSSL's verdict on the chain, against the roots of this connection's secure context. */
+  chainTrusted: boolean;
+  /** OpenSSL-style code of the chain failure (CERT_HAS_EXPIRED…), when there is one. */
+  authorizationCode?: string;
+  /** Why the certificate does not cover the host, when it does not. */
+  nameError?: Error;
+}
+
+export function authorizationCode(socket: tls.TLSSocket): string | undefined {
+  const e = socket.authorizationError as unknown as NodeJS.ErrnoException | string | null | undefined;
+  if (!e) return undefined;
+  return typeof e === 'string' ? e : String(e.code ?? e.message);
+}
+
+/** Pass `leaf` when the caller already fetched it: the detailed chain is costly to fetch twice. */
+export function checkPeer(socket: tls.TLSSocket, host: string, leaf: tls.DetailedPeerCertificate = socket.getPeerCertificate(true)): PeerCheck {
+  const present = leaf && leaf.raw ? leaf : undefined;
+  return {
+    leaf: present,
+    fingerprint256: present?.fingerprint256,
+    chainTrusted: socket.authorized,
+    authorizationCode: authorizationCode(socket),
+    nameError: present ? tls.checkServerIdentity(host, present) : undefined,
+  };
+}
+
+/** Trusted chain and matching name: what a device requires before it signs in. */
+export function peerVerified(check: PeerCheck): boolean {
+  return Boolean(check.leaf) && check.chainTrusted && !check.nameError;
+}
