@@ -92,11 +92,12 @@ export async function followRedirect451(b: StepBuilder, first: HttpResult, ctx: 
       }
       child.detail('Certificate trust', `not trusted (${why}); trust is ignored for this run, so one anonymous request was sent`);
     }
+    const trustNote = trusted ? undefined : `its certificate is not trusted (${peer.nameError ? `it does not cover ${host}` : peer.authorizationCode ?? 'unknown reason'}; ignored for this run)`;
     // Anonymous-only: this connection refuses an Authorization header whatever asks it to send one.
     const conn = new ProbeHttpConnection({ origin: next.origin, socket: t as Socket, reopen: () => Promise.reject(new Error('no reconnect for redirects')), limits: ctx.limits, log: ctx.log });
     ctx.track(conn);
     const result = await withAbort(conn.send({ method: 'OPTIONS', path: nextPath, headers: {}, label: 'following 451 without credentials (another server)' }, ctx.signal), ctx.signal);
-    return judgeFollowed(b, child, result, next, scheme, false);
+    return judgeFollowed(b, child, result, next, scheme, false, trustNote);
   } catch (error) {
     if (error instanceof RunAbortedError) throw error;
     b.child(child.finish('failed', `Could not reach ${next.host}: ${(error as Error).message}`, { category: 'tcp.error' }));
@@ -104,9 +105,14 @@ export async function followRedirect451(b: StepBuilder, first: HttpResult, ctx: 
   }
 }
 
-function judgeFollowed(b: StepBuilder, child: StepBuilder, result: HttpResult, next: URL, scheme: AttemptScheme, withCredentials: boolean): ProbeStep {
+function judgeFollowed(b: StepBuilder, child: StepBuilder, result: HttpResult, next: URL, scheme: AttemptScheme, withCredentials: boolean, trustNote?: string): ProbeStep {
   // Without credentials the answer is judged like the anonymous step: a 401 offering the scheme is what is expected.
   const followed = withCredentials ? judgeAuthenticated(child, result, scheme) : judgeAnonymous(child, result, scheme);
+  if (trustNote && followed.status === 'passed') {
+    // An answer over a connection whose certificate a device would refuse is not a clean pass.
+    followed.status = 'warning';
+    followed.summary = `${followed.summary} But ${trustNote}.`;
+  }
   b.child(followed);
   for (const h of followed.evidence.http ?? []) (b.evidence.http ??= []).push(h);
   if (followed.evidence.protocolVersions) b.evidence.protocolVersions = followed.evidence.protocolVersions;
@@ -118,7 +124,7 @@ function judgeFollowed(b: StepBuilder, child: StepBuilder, result: HttpResult, n
   }
   const works = followed.status === 'passed' || followed.status === 'warning';
   if (!withCredentials) {
-    return b.finish(works || result.statusCode === 401 ? 'warning' : 'failed', `The server redirected (451) to another server, ${next.origin}. Credentials were not sent there, only to the server you entered; if you trust it, run the test against ${next.href}.`, { category: 'http.451' });
+    return b.finish(works || result.statusCode === 401 ? 'warning' : 'failed', `The server redirected (451) to another server, ${next.origin}${trustNote ? `; ${trustNote}` : ''}. Credentials were not sent there, only to the server you entered; if you trust it, run the test against ${next.href}.`, { category: 'http.451' });
   }
   return works
     ? b.finish('warning', `The server redirected (451) to ${next.href}, which answers ActiveSync. Devices configured with the old URL must move there (Autodiscover normally does it).`, { category: 'http.451' })
