@@ -108,8 +108,7 @@ describe('credential gate: credentials only over the verified connection', funct
     });
 
     it('control: 451 to another path on the same origin is followed with the credentials, on the verified connection', async () => {
-      let self: HostileServer | undefined;
-      self = await start('redirect451', { location: () => `${self!.origin}/mail/Microsoft-Server-ActiveSync` });
+      const self: HostileServer = await start('redirect451', { location: () => `${self.origin}/mail/Microsoft-Server-ActiveSync` });
       const run = await probeHostile(self, CREDENTIALS);
       assert.equal(withCredentials(self).length, 2, 'the same-origin redirect was not followed with credentials');
       assert.equal(self.requests.at(-1)?.path, '/mail/Microsoft-Server-ActiveSync');
