@@ -32,6 +32,8 @@ export interface HostileOptions {
   certificate?: HostileServerOptions['certificate'];
   /** exchange: answer requests without credentials with `Connection: close` and hang up, so the next request needs a new connection. */
   closeAfterAnonymous?: boolean;
+  /** exchange: answer requests with credentials with `Connection: close` and hang up too, so every command after OPTIONS needs a new connection. */
+  closeAfterAuthenticated?: boolean;
   /** badStatusLine: the status line to send. */
   statusLine?: string | Buffer;
   /** slowHeaders: milliseconds between bytes (default 100, faster than any sane headersMs). */
@@ -164,7 +166,7 @@ export async function startHostileServer(kind: HostileKind, o: HostileOptions = 
         onRequest: byCredentials(o, (_r, s) =>
           o.authenticatedStatus === 401
             ? writeResponse(s, o.challengeStatusLine ?? 'HTTP/1.1 401 Unauthorized', [...anonymousChallenge(o.realm), ...(o.extraHeaders ?? [])], o.body ?? '')
-            : writeResponse(s, 'HTTP/1.1 200 OK', [...easHeaders(o.easBuild), ...(o.extraHeaders ?? [])], o.body ?? ''),
+            : writeResponse(s, 'HTTP/1.1 200 OK', [...easHeaders(o.easBuild), ...(o.extraHeaders ?? []), ...(o.closeAfterAuthenticated ? ['Connection: close'] : [])], o.body ?? ''),
         ),
       });
     case 'redirect451':

@@ -48,16 +48,29 @@ describe('credential gate: credentials only over the verified connection', funct
     });
 
     it('control: the same certificate on reconnect (trusted, or the one accepted with trust ignored) gets the credentials', async () => {
+      // This hostile server answers OPTIONS only, so the run stops there ('options' mode).
       const trusted = await start('exchange', { closeAfterAnonymous: true });
-      const run = await probeHostile(trusted, CREDENTIALS);
+      const run = await probeHostile(trusted, { ...CREDENTIALS, mode: 'options' });
       assert.equal(run.steps.find((s) => s.id === 'optionsAuthenticated')?.status, 'passed');
       assert.ok(trusted.connections >= 2);
       assert.equal(withCredentials(trusted).length, 1);
 
       const accepted = await start('exchange', { closeAfterAnonymous: true, certificate: 'selfSigned' });
-      const insecureRun = await probeHostile(accepted, { ...CREDENTIALS, ignoreTrust: true });
+      const insecureRun = await probeHostile(accepted, { ...CREDENTIALS, ignoreTrust: true, mode: 'options' });
       assert.equal(insecureRun.steps.find((s) => s.id === 'optionsAuthenticated')?.status, 'passed');
       assert.equal(withCredentials(accepted).length, 1);
+    });
+
+    it('the command steps after OPTIONS go through the same gate: a swapped certificate on their connection gets nothing', async () => {
+      // Connections 0 and 1 (anonymous and signed-in OPTIONS) present the trusted certificate; the
+      // connection the first command (Provision) opens presents a self-signed one.
+      const server = await start('exchange', { closeAfterAnonymous: true, closeAfterAuthenticated: true, certificate: (i) => (i <= 1 ? 'lab' : 'selfSigned') });
+      const run = await probeHostile(server, { ...CREDENTIALS, mode: 'commands' });
+      assert.equal(run.steps.find((s) => s.id === 'optionsAuthenticated')?.status, 'passed');
+      assert.equal(withCredentials(server).length, 1, 'only the signed-in OPTIONS, on a verified connection, may carry credentials');
+      assert.ok(server.connections >= 3, `the command step never reconnected (${server.connections} connections)`);
+      const provision = assertEndedWith(run, 'provision', 'tls.unverifiedConnection');
+      assert.match(provision.summary, /different certificate on reconnect.*No credentials were sent over it/);
     });
 
     it('NTLM legs go through the same gate', async () => {
