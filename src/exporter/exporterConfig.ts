@@ -5,10 +5,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { readOwnerOnlySecret } from '../common/secretFile';
-import type { AuthMethod } from '../probe/runModel';
+import { DEFAULT_DEVICE_ID, DEFAULT_DEVICE_TYPE, deviceIdentityProblem } from '../probe/eas/deviceIdentity';
+import { AUTH_METHODS, type AuthMethod } from '../probe/runModel';
 import { parseAllowedTarget, type AllowedTarget } from './targetAllowList';
 
-/** Which steps a module runs. `full` adds the signed-in EAS command steps once the engine has them. */
+/** Which steps a module runs: OPTIONS only, or on through Provision, FolderSync and a read-only Sync (no Ping, which waits a heartbeat). */
 export type ModuleSteps = 'options-only' | 'full';
 
 export interface ExporterModule {
@@ -21,6 +22,9 @@ export interface ExporterModule {
   auth: AuthMethod;
   domain?: string;
   steps: ModuleSteps;
+  /** The device the full session presents, so Allow/Block/Quarantine rules can name it. */
+  deviceId?: string;
+  deviceType?: string;
   timeoutSeconds: number;
   caFile?: string;
   caPem?: string;
@@ -47,12 +51,11 @@ export interface ExporterConfig {
 export class ExporterConfigError extends Error {}
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
-const AUTH_METHODS: AuthMethod[] = ['basic', 'ntlm', 'negotiate', 'auto'];
 const STEPS: ModuleSteps[] = ['options-only', 'full'];
 const MODULE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
-const MODULE_KEYS = new Set(['user', 'passwordEnv', 'passwordFile', 'auth', 'domain', 'steps', 'timeoutSeconds', 'caFile', 'crossCheck', 'minIntervalSeconds', 'signInFailureBackoffSeconds']);
+const MODULE_KEYS = new Set(['user', 'passwordEnv', 'passwordFile', 'auth', 'domain', 'steps', 'deviceId', 'deviceType', 'timeoutSeconds', 'caFile', 'crossCheck', 'minIntervalSeconds', 'signInFailureBackoffSeconds']);
 const TOP_KEYS = new Set(['modules', 'allowedTargets', 'maxConcurrentProbes', 'maxQueuedProbes', 'exporterAuth']);
 const AUTH_KEYS = new Set(['bearerTokenEnv', 'bearerTokenFile', 'basicUser', 'basicPasswordEnv', 'basicPasswordFile']);
 
@@ -159,13 +162,23 @@ function readModule(name: string, node: Node | null, env: NodeJS.ProcessEnv, pro
   checkKeys(node, MODULE_KEYS, `module "${name}"`, problem);
   const module: ExporterModule = {
     name,
-    auth: readChoice(node, 'auth', AUTH_METHODS, MODULE_DEFAULTS.auth, problem),
+    auth: readChoice(node, 'auth', [...AUTH_METHODS], MODULE_DEFAULTS.auth, problem),
     steps: readChoice(node, 'steps', STEPS, MODULE_DEFAULTS.steps, problem),
     timeoutSeconds: readInteger(node, 'timeoutSeconds', 1, 300, MODULE_DEFAULTS.timeoutSeconds, problem),
     crossCheck: readBoolean(node, 'crossCheck', MODULE_DEFAULTS.crossCheck, problem),
     minIntervalSeconds: readInteger(node, 'minIntervalSeconds', 0, 86_400, MODULE_DEFAULTS.minIntervalSeconds, problem),
     signInFailureBackoffSeconds: readInteger(node, 'signInFailureBackoffSeconds', 0, 86_400, MODULE_DEFAULTS.signInFailureBackoffSeconds, problem),
   };
+  const deviceId = readString(node, 'deviceId', problem);
+  const deviceType = readString(node, 'deviceType', problem);
+  if (deviceId !== undefined || deviceType !== undefined) {
+    const identityProblem = deviceIdentityProblem(deviceId ?? DEFAULT_DEVICE_ID, deviceType ?? DEFAULT_DEVICE_TYPE);
+    if (identityProblem) problem(node.get(deviceId !== undefined ? 'deviceId' : 'deviceType', true) as Node, identityProblem);
+    else {
+      if (deviceId !== undefined) module.deviceId = deviceId;
+      if (deviceType !== undefined) module.deviceType = deviceType;
+    }
+  }
   const user = readString(node, 'user', problem);
   const domain = readString(node, 'domain', problem);
   if (domain !== undefined) module.domain = domain;

@@ -228,6 +228,10 @@ export function probeOptionsFor(module: ExporterModule, url: string, timeoutMs: 
     domain: module.domain,
     extraCaPem: module.caPem,
     crossCheck: module.crossCheck,
+    // 'commands', not 'full': Ping would hold every scrape for a heartbeat.
+    mode: module.steps === 'options-only' ? 'options' : 'commands',
+    deviceId: module.deviceId,
+    deviceType: module.deviceType,
     timeouts: { overallMs: timeoutMs },
     env,
     signal,

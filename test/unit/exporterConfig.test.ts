@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExporterConfigError, parseExporterConfig } from '../../src/exporter/exporterConfig';
 import { parseAllowedTarget, resolveScrapeTarget, type AllowedTarget } from '../../src/exporter/targetAllowList';
+import { probeOptionsFor } from '../../src/exporter/probeScheduler';
 
 const ENV = { EAS_MONITOR_PASSWORD: 'S3cret-Passw0rd', TOKEN: 'scrape-token' };
 
@@ -68,6 +69,21 @@ describe('exporter configuration', () => {
     assert.match(message, /line 6: "steps" takes one of options-only, full/);
     assert.match(message, /line 7: unknown setting "pasword"/);
     assert.match(message, /line 9: allowed target "https:\/\/mail\.contoso\.com\/owa" must be a host name or host:port/);
+  });
+
+  it('maps steps onto the probe mode (full = through the first Sync, without Ping) and passes the device identity', () => {
+    const config = parseExporterConfig(
+      ['modules:', '  light:', '    steps: options-only', '  session:', '    steps: full', '    deviceId: MonitorProbe01', '    deviceType: Monitoring', 'allowedTargets: [mail.contoso.com]'].join('\n'),
+      'exporter.yml',
+      ENV,
+    );
+    const signal = new AbortController().signal;
+    assert.equal(probeOptionsFor(config.modules.get('light')!, 'https://mail.contoso.com/', 5000, signal).mode, 'options');
+    const session = probeOptionsFor(config.modules.get('session')!, 'https://mail.contoso.com/', 5000, signal);
+    assert.equal(session.mode, 'commands');
+    assert.equal(session.deviceId, 'MonitorProbe01');
+    assert.equal(session.deviceType, 'Monitoring');
+    assert.match(configError(['modules:', '  bad:', '    deviceId: not-valid!', 'allowedTargets: [x]'].join('\n')), /line 3: .*device id "not-valid!" must be 1 to 32 letters and digits/);
   });
 
   it('reports a syntax error with its line, for YAML and JSON alike', () => {
