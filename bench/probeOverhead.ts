@@ -4,7 +4,8 @@
 import * as tls from 'node:tls';
 import { startLab } from '../src/lab/labServer';
 import { findScenario } from '../src/lab/scenarios';
-import { basicAuthorization, runProbe } from '../src/probe/probe';
+import { basicAuthorization } from '../src/probe/optionsAuthenticatedStep';
+import { runProbe } from '../src/probe/probe';
 import { handRolledProbe } from './handRolledProbe';
 import { median, round, row, settle, timed, type BenchRow } from './stats';
 

@@ -4,7 +4,7 @@
 // (or, for a bug of ours, throwing) never stops the others, and one cancel stops them all.
 import { runProbe } from './probe';
 import type { ProbeOptions } from './probeOptions';
-import { countOutcomes, type OutcomeCounts, type ProbeRun } from './runModel';
+import { countOutcomes, defaultStepTitle, type OutcomeCounts, type ProbeRun } from './runModel';
 import { newRunShell } from './runShell';
 import { skippedStep } from './stepBuilder';
 import { normalizeTarget } from './targetInput';
@@ -103,7 +103,7 @@ function runWithoutProbe(item: BatchTarget, shared: SharedProbeOptions, category
   const now = new Date();
   const target = normalizeTarget(item.target, { allowHttp: shared.allowHttp });
   const run = newRunShell({ ...shared, target: item.target, userName: item.userName }, target, now);
-  const input = skippedStep('input', 'Check the server address and user name', message);
+  const input = skippedStep('input', defaultStepTitle('input'), message);
   run.finishedAt = run.startedAt;
   run.outcome = category === 'run.cancelled' ? 'cancelled' : 'failed';
   run.steps = [{ ...input, status: 'failed', failure: { category, message } }];

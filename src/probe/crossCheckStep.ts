@@ -4,6 +4,8 @@
 // front of an Exchange 2003 mailbox whose ActiveSync directory allows only Basic.
 import { mobileSyncRequest, parseMobileSyncAnswer } from '../protocol/autodiscoverPox';
 import type { HttpResult, ProbeHttpConnection } from './httpConnection';
+import { basicAuthorization } from './optionsAuthenticatedStep';
+import type { ProbeContext, StepOutcome } from './probeContext';
 import type { ProbeStep, StepEvidence } from './runModel';
 import { headerValue } from './serverIdentity';
 import { StepBuilder } from './stepBuilder';
@@ -83,4 +85,24 @@ function describeAutodiscoverAnswer(child: StepBuilder, result: HttpResult, orig
   } else {
     child.detail('Autodiscover answer', answer.reason);
   }
+}
+
+/** The cross-check step of a run: only after a Basic sign-in that ActiveSync refused with 401. */
+export async function runCrossCheckStep(ctx: ProbeContext): Promise<StepOutcome> {
+  const { options } = ctx;
+  const enabled = options.crossCheck ?? true;
+  const decisive = ctx.decisive;
+  if (!options.userName || !decisive) {
+    ctx.skip('crossCheck', 'No credentials to cross-check.');
+  } else if (!enabled) {
+    ctx.skip('crossCheck', 'Turned off for this run.');
+  } else if (decisive.statusCode !== 401) {
+    ctx.skip('crossCheck', 'Not needed: ActiveSync did not answer 401.');
+  } else if (decisive.scheme !== 'Basic') {
+    ctx.skip('crossCheck', 'The cross-check signs in with Basic only, so it does not run after an NTLM or Negotiate refusal; run with Basic or automatic sign-in to compare.');
+  } else {
+    const b = ctx.begin('crossCheck');
+    ctx.push(await crossCheckStep(b, ctx.connection!, basicAuthorization(options.userName, options.password ?? ''), options.userName, ctx.signal));
+  }
+  return 'next';
 }

@@ -4,6 +4,8 @@
 import { lookup, Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { deadline, withAbort } from './abortable';
+import type { ProbeContext, StepOutcome } from './probeContext';
+import { parseProxy, proxyFor } from './proxyTunnel';
 import type { FailureCategory, ProbeStep } from './runModel';
 import { StepBuilder } from './stepBuilder';
 
@@ -89,4 +91,29 @@ async function classifyFailure(
     default:
       return { category: 'dns.error', code, message: `Looking up ${host} failed (${code}).` };
   }
+}
+
+/**
+ * The DNS step of a run. Through a proxy (HTTPS_PROXY or --proxy) the proxy resolves the name,
+ * so the step is skipped; a proxy setting that cannot be used fails here, before any connection.
+ */
+export async function runDnsStep(ctx: ProbeContext): Promise<StepOutcome> {
+  const { target, options } = ctx;
+  const proxyUrl = proxyFor(target.host, target.port, options.proxy, ctx.env);
+  if (proxyUrl) {
+    try {
+      ctx.proxy = parseProxy(proxyUrl);
+    } catch (error) {
+      const b = ctx.begin('dns');
+      ctx.push(b.finish('failed', `The proxy setting is not usable: ${(error as Error).message}`, { category: 'proxy.error' }));
+      return { stop: 'Skipped: no connection could be opened.' };
+    }
+    ctx.skip('dns', `The proxy ${ctx.proxy.display} resolves ${target.host}; no local look-up.`, `Resolve ${target.host} in DNS`);
+    return 'next';
+  }
+  ctx.begin('dns', `Resolve ${target.host} in DNS`);
+  const dns = await resolveStep(target.host, { timeoutMs: ctx.timeouts.dnsMs, signal: ctx.signal, connectTo: options.connectTo });
+  ctx.push(dns.step);
+  ctx.addresses = dns.addresses;
+  return dns.addresses.length === 0 ? { stop: 'Skipped: the host name did not resolve.' } : 'next';
 }

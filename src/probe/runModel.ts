@@ -7,23 +7,37 @@ export const RUN_SCHEMA_VERSION = 1;
 export type StepStatus = 'passed' | 'failed' | 'warning' | 'skipped';
 export type RunOutcome = 'passed' | 'warning' | 'failed' | 'cancelled';
 
-/** Stable ids of the top-level steps, in the order the probe runs them. */
-export type StepId =
-  | 'input'
-  | 'dns'
-  | 'tcp'
-  | 'tls'
-  | 'optionsAnonymous'
-  | 'optionsAuthenticated'
-  | 'crossCheck'
-  /** Two-phase Provision: policy, temporary key, acknowledgment, final key. */
-  | 'provision'
-  /** FolderSync with SyncKey 0: the folder list. */
-  | 'folderSync'
-  /** A read-only first Sync of the Inbox and a GetItemEstimate. */
-  | 'sync'
-  /** A short Ping on the Inbox: the push channel. */
-  | 'ping';
+/**
+ * The top-level steps, in the order the probe runs them, with the title a step has when it does
+ * not say more (a skipped step, a run that never started). The one table: ids, order and titles
+ * come from here, and the probe's orchestrator demands one runner per row. `commands` marks the
+ * device-session steps, which run only past a working authenticated OPTIONS.
+ */
+export const PROBE_STEPS = [
+  { id: 'input', title: 'Check the server address and user name' },
+  { id: 'dns', title: 'Resolve the host name in DNS' },
+  { id: 'tcp', title: 'Open a TCP connection' },
+  { id: 'tls', title: 'Negotiate TLS and check the certificate' },
+  { id: 'optionsAnonymous', title: 'Send OPTIONS without credentials to learn the authentication methods' },
+  { id: 'optionsAuthenticated', title: 'Send the OPTIONS command with credentials' },
+  { id: 'crossCheck', title: 'Cross-check the credentials against EWS and Autodiscover' },
+  // Two-phase Provision: policy, temporary key, acknowledgment, final key.
+  { id: 'provision', title: 'Provision the device (policy and policy key)', commands: true },
+  // FolderSync with SyncKey 0: the folder list.
+  { id: 'folderSync', title: 'List the folders (FolderSync)', commands: true },
+  // A read-only first Sync of the Inbox and a GetItemEstimate.
+  { id: 'sync', title: 'Sync the Inbox read-only and estimate its items', commands: true },
+  // A short Ping on the Inbox: the push channel.
+  { id: 'ping', title: 'Ping: wait for a change on the Inbox (push)', commands: true },
+] as const;
+
+/** Stable ids of the top-level steps. */
+export type StepId = (typeof PROBE_STEPS)[number]['id'];
+
+/** The table's title for a top-level step. */
+export function defaultStepTitle(id: StepId): string {
+  return PROBE_STEPS.find((s) => s.id === id)?.title ?? id;
+}
 
 /**
  * Why a step failed or warned, precise enough for the diagnosis to pick a cause without
@@ -315,7 +329,7 @@ export type AuthMethod = (typeof AUTH_METHODS)[number];
 export type ProbeMode = 'options' | 'commands' | 'full';
 
 /** The steps that only run past OPTIONS, in order. */
-export const COMMAND_STEP_IDS: readonly StepId[] = ['provision', 'folderSync', 'sync', 'ping'];
+export const COMMAND_STEP_IDS: readonly StepId[] = PROBE_STEPS.filter((s) => 'commands' in s).map((s) => s.id);
 
 export interface ProbeTarget {
   /** What the user typed (credentials in it are stripped before it is stored). */

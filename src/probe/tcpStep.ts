@@ -2,7 +2,9 @@
 // would), and say precisely why it failed: refused (nothing listening, or a firewall that
 // rejects), timed out (a firewall that drops), or unreachable (no route).
 import { connect, type Socket } from 'node:net';
-import { abortReason } from './abortable';
+import { abortReason, RunAbortedError } from './abortable';
+import type { ProbeContext, StepOutcome } from './probeContext';
+import { openTunnel } from './proxyTunnel';
 import type { FailureCategory, ProbeStep } from './runModel';
 import { childStep, StepBuilder } from './stepBuilder';
 
@@ -110,4 +112,32 @@ function attemptStep(a: TcpAttempt, port: number): ProbeStep {
     a.ok ? 'passed' : 'failed',
     a.ok ? `Connected in ${a.ms} ms.` : `${a.code ?? 'error'} after ${a.ms} ms.`,
   );
+}
+
+/** The TCP step of a run: a direct connection to the resolved addresses, or a CONNECT tunnel through the proxy. */
+export async function runTcpStep(ctx: ProbeContext): Promise<StepOutcome> {
+  const { target, proxy } = ctx;
+  if (proxy) {
+    const b = ctx.begin('tcp', `Connect to ${target.host}:${target.port} through the proxy ${proxy.display}`);
+    b.evidence.proxy = proxy.display;
+    try {
+      const tunnel = await openTunnel(proxy, target.host, target.port, ctx.timeouts.connectMs, ctx.signal);
+      ctx.socket = tunnel.socket;
+      b.detail('Proxy', proxy.display).detail('Proxy reply', tunnel.status);
+      ctx.push(b.finish('passed', `The proxy ${proxy.display} opened a tunnel to ${target.host}:${target.port}.`));
+      return 'next';
+    } catch (error) {
+      if (error instanceof RunAbortedError) throw error;
+      b.detail('Proxy', proxy.display).detail('Error', (error as Error).message);
+      ctx.push(b.finish('failed', `The proxy ${proxy.display} could not open a tunnel: ${(error as Error).message}`, { category: 'proxy.error' }));
+      return { stop: 'Skipped: no connection could be opened.' };
+    }
+  }
+  ctx.begin('tcp', `Connect to ${target.host} on TCP port ${target.port}`);
+  const tcp = await tcpStep(ctx.addresses, target.port, { timeoutMs: ctx.timeouts.connectMs, signal: ctx.signal, label: target.host });
+  ctx.push(tcp.step);
+  if (!tcp.socket) return { stop: 'Skipped: no TCP connection.' };
+  ctx.socket = tcp.socket;
+  ctx.address = tcp.address;
+  return 'next';
 }

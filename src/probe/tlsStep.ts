@@ -9,6 +9,7 @@ import * as tls from 'node:tls';
 import { isIP } from 'node:net';
 import { abortReason } from './abortable';
 import { authorizationCode, checkPeer } from './peerCertificate';
+import type { ProbeContext, StepOutcome } from './probeContext';
 import type { CertificateInfo, FailureCategory, ProbeStep } from './runModel';
 import { StepBuilder } from './stepBuilder';
 
@@ -342,3 +343,30 @@ async function probeLegacyProtocol(options: TlsStepResultOptions): Promise<strin
 }
 
 type TlsStepResultOptions = TlsConnectOptions & { reconnect: () => Promise<Socket> };
+
+/** The TLS step of a run: judges the connection the TCP step opened (plain HTTP skips it). */
+export async function runTlsStep(ctx: ProbeContext): Promise<StepOutcome> {
+  const { target, options } = ctx;
+  if (target.scheme !== 'https') {
+    ctx.skip('tls', 'Plain HTTP: no TLS, the password travels unencrypted.');
+    return 'next';
+  }
+  ctx.begin('tls', `Negotiate TLS with ${target.host} and check its certificate`);
+  const result = await tlsStep(ctx.socket as Socket, {
+    host: target.host,
+    timeoutMs: ctx.timeouts.tlsMs,
+    signal: ctx.signal,
+    extraCaPem: options.extraCaPem,
+    ignoreTrust: options.ignoreTrust ?? false,
+    reconnect: () => ctx.openRaw(),
+  });
+  ctx.push(result.step);
+  if (!result.usable || !result.socket) {
+    const noSession = ['tls.handshakeTimeout', 'tls.handshakeFailed', 'tls.oldProtocol'].includes(result.step.failure?.category ?? '');
+    return { stop: noSession ? 'Skipped: no TLS session.' : 'Skipped: the certificate is not trusted, so no credentials are sent. Fix the certificate, or ignore trust for this run.' };
+  }
+  ctx.socket = result.socket;
+  ctx.withSystemStore = Boolean(result.withSystemStore);
+  ctx.tlsJudgement = result.judged;
+  return 'next';
+}

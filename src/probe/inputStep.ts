@@ -1,0 +1,55 @@
+// The input step: check what the user gave before anything touches the network: the server
+// address (see targetInput.ts), the user name's form, the connect-to override, the device identity
+// (when commands will be sent) and the sign-in method. Every finding becomes a child step; an
+// error stops the run here.
+import { isIP } from 'node:net';
+import { deviceIdentityProblem } from './eas/deviceIdentity';
+import type { ProbeContext, StepOutcome } from './probeContext';
+import { AUTH_METHODS } from './runModel';
+import { childStep } from './stepBuilder';
+import { abbreviate, judgeUserName, userNameForm, type InputFinding } from './targetInput';
+
+const AUTH_LABELS: Record<string, string> = {
+  basic: 'Basic',
+  ntlm: 'NTLM (Integrated Windows authentication)',
+  negotiate: 'Negotiate (NTLM inside SPNEGO; Kerberos is not attempted)',
+  auto: 'Automatic: Negotiate or NTLM first, then Basic',
+};
+
+function describeForm(form: string): string {
+  return form === 'upn' ? 'user principal name' : form === 'downLevel' ? 'DOMAIN\\user form' : form === 'bare' ? 'bare name, no domain' : form;
+}
+
+export async function runInputStep(ctx: ProbeContext): Promise<StepOutcome> {
+  const { target, options, auth } = ctx;
+  const b = ctx.begin('input');
+  const findings: InputFinding[] = [...target.findings];
+  if (target.ok) findings.push(...judgeUserName(options.userName, target.host));
+  if (options.connectTo && isIP(options.connectTo) === 0) {
+    // A name here would be resolved behind the user's back: only an address is meant.
+    findings.push({ severity: 'error', category: 'input.invalidHost', message: `The connect-to override "${abbreviate(options.connectTo, 60)}" is not an IP address.` });
+  }
+  if (ctx.mode !== 'options') {
+    const identityProblem = deviceIdentityProblem(ctx.deviceId, ctx.deviceType);
+    if (identityProblem) findings.push({ severity: 'error', category: 'input.deviceIdentity', message: identityProblem });
+  }
+  if (!(AUTH_METHODS as readonly string[]).includes(auth)) {
+    findings.push({ severity: 'error', category: 'input.userNameForm', message: `Unknown authentication method "${abbreviate(String(auth), 40)}": use basic, ntlm, negotiate or auto.` });
+  }
+  b.evidence.userNameForm = userNameForm(options.userName);
+  b.detail('URL', target.url || '(none)').detail('Host', target.displayHost ? `${target.host} (${target.displayHost})` : target.host).detail('Port', target.port || undefined);
+  b.detail('User name', options.userName ? `${options.userName} (${describeForm(userNameForm(options.userName))})` : 'none (anonymous checks only)');
+  b.detail('Sign-in method', AUTH_LABELS[auth] ?? String(auth));
+  if (auth !== 'basic' && options.domain?.trim()) b.detail('Domain for bare user names', options.domain.trim());
+  for (const f of findings) b.child(childStep(`input.${f.category}`, f.message, f.severity === 'error' ? 'failed' : f.severity === 'warning' ? 'warning' : 'passed', f.message));
+  const errors = findings.filter((f) => f.severity === 'error');
+  const warnings = findings.filter((f) => f.severity === 'warning');
+  if (errors.length) {
+    ctx.push(b.finish('failed', errors[0].message, { category: errors[0].category }));
+    return { stop: 'Skipped: the input is not usable.' };
+  }
+  ctx.push(warnings.length
+    ? b.finish('warning', warnings.map((w) => w.message).join(' '), { category: warnings[0].category })
+    : b.finish('passed', `Probing ${target.url}${options.userName ? ` as ${options.userName}` : ' anonymously'}.`));
+  return 'next';
+}
