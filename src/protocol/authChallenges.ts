@@ -82,7 +82,8 @@ export function describeChallenges(challenges: readonly AuthChallenge[]): string
   if (challenges.length === 0) return 'none';
   return challenges
     .map((c) => {
-      if (c.scheme.toLowerCase() === 'basic' && 'realm' in c.params) return `Basic (realm "${c.params.realm}")`;
+      // An empty realm (IIS sends `Basic realm=""` when none is set) says nothing worth printing.
+      if (c.scheme.toLowerCase() === 'basic' && c.params.realm) return `Basic (realm "${c.params.realm}")`;
       if (c.scheme.toLowerCase() === 'bearer') {
         const id = c.params.client_id ? ` client_id ${c.params.client_id}` : '';
         return `Bearer${id}`;

@@ -148,4 +148,8 @@ describe('offeredSchemes and describeChallenges', () => {
     );
     assert.equal(describeChallenges([]), 'none');
   });
+
+  it('leaves out an empty realm, which IIS sends when none is configured', () => {
+    assert.equal(describeChallenges(parseWwwAuthenticate(['Negotiate', 'NTLM', 'Basic realm=""'])), 'Negotiate, NTLM, Basic');
+  });
 });
