@@ -58,8 +58,8 @@ export default tseslint.config(
         patterns: [
           { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'tls', 'http', 'https', 'crypto'], message: 'The webview runs in a browser frame: no Node modules.' },
           {
-            regex: '(^|/)src/(?!webview/[^/]+$|probe/runModel$|diagnosis/diagnosisModel$)',
-            message: 'The webview imports only the message protocol (src/webview/) and the run and diagnosis models, nothing of the extension host.',
+            regex: '(^|/)src/(?!webview/[^/]+$|probe/runModel$|diagnosis/diagnosisModel$|compare/runComparison$|compare/comparisonWords$)',
+            message: 'The webview imports only the message protocol (src/webview/), the run, diagnosis and comparison models and the comparison\'s words, nothing of the extension host.',
           },
         ],
       }],

@@ -61,6 +61,7 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: [join(root, 'src/lab/labEntry.ts')], outfile: join(root, 'dist/lab.js') }),
   esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli.js'), banner: { js: '#!/usr/bin/env node' }, plugins: [labAsSeparateBundle] }),
   esbuild.build({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: [join(root, 'media/webview/diagnosisView.ts')], outfile: join(root, 'dist/media/diagnosisView.js') }),
+  esbuild.build({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: [join(root, 'media/webview/comparisonView.ts')], outfile: join(root, 'dist/media/comparisonView.js') }),
 ]);
 chmodSync(join(root, 'dist/cli.js'), 0o755);
 

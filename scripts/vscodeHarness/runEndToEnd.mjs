@@ -60,12 +60,31 @@ function updateReadmeScreenshots(readmeShots, { failed, skipped }) {
   }
 }
 
-/** A lab for the "Run Connectivity Test" stage, in this process (the extension host reaches it over loopback). */
-async function startLabForTypedRun(engine) {
+/**
+ * A lab for the "Run Connectivity Test" stage, in this process (the extension host reaches it over
+ * loopback). `changeTo(id)` plays the admin's fix: the lab stops and the other scenario starts on
+ * the very same port, so the next run tests the same server after the change. The lab CA stays the
+ * same within this process; it is copied to `stableCaFile`, which outlives each lab's own copy.
+ */
+async function startLabForTypedRun(engine, stableCaFile) {
   const requests = [];
-  const lab = await engine.startLab({ scenarios: [LAB_SCENARIO], onRequest: (info) => requests.push(info) });
-  onCleanup(() => lab.close());
-  return Object.assign(lab, { requests });
+  let current = await engine.startLab({ scenarios: [LAB_SCENARIO], onRequest: (info) => requests.push(info) });
+  writeFileSync(stableCaFile, current.caPem);
+  onCleanup(() => current.close());
+  const lab = {
+    requests,
+    caFile: stableCaFile,
+    get endpoints() {
+      return current.endpoints;
+    },
+    urlFor: (id) => current.urlFor(id),
+    async changeTo(scenarioId) {
+      const port = current.endpoints[0].port;
+      await current.close();
+      current = await engine.startLab({ scenarios: [scenarioId], ports: { [scenarioId]: port }, onRequest: (info) => requests.push(info) });
+    },
+  };
+  return lab;
 }
 
 async function main() {
@@ -82,7 +101,7 @@ async function main() {
   const userDataDir = join(baseDir, 'user');
   const extensionsDir = join(baseDir, 'exts');
   const engine = require(join(repoRoot, 'dist/engine.js'));
-  const lab = await startLabForTypedRun(engine);
+  const lab = await startLabForTypedRun(engine, join(baseDir, 'lab-ca.pem'));
   const scenario = lab && engine.LAB_SCENARIOS.find((s) => s.id === LAB_SCENARIO);
   log(`e2e lab: ${LAB_SCENARIO} at ${lab.urlFor(LAB_SCENARIO)}`);
   // VS Code's default light and dark themes (the palette toggle switches between them).

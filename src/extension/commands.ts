@@ -47,17 +47,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
   const runOrLatest = async (arg: unknown): Promise<ProbeRun | undefined> =>
     (await resolveRun(arg)) ?? (arg === undefined ? steps.current() ?? (await history.latest()) : undefined);
 
-  const register = (name: string, handler: (arg?: unknown) => unknown): vscode.Disposable =>
-    vscode.commands.registerCommand(`activesyncDoctor.${name}`, async (arg?: unknown) => {
-      try {
-        return await handler(arg);
-      } catch (error) {
-        const message = errorMessage(error);
-        log().error(`${name}: ${message}`);
-        void vscode.window.showErrorMessage(`ActiveSync Doctor: ${message}`);
-        return undefined;
-      }
-    });
+  const register = registerActiveSyncCommand;
 
   const noRunYet = (): void => {
     void vscode.window.showInformationMessage('No ActiveSync test has run yet.', 'Run Connectivity Test', 'Run Against Lab').then((answer) => {
@@ -141,6 +131,20 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
       return text;
     }),
   ];
+}
+
+/** Registers activesyncDoctor.<name>; an error becomes a logged message, never an unhandled rejection. */
+export function registerActiveSyncCommand(name: string, handler: (...args: unknown[]) => unknown): vscode.Disposable {
+  return vscode.commands.registerCommand(`activesyncDoctor.${name}`, async (...args: unknown[]) => {
+    try {
+      return await handler(...args);
+    } catch (error) {
+      const message = errorMessage(error);
+      log().error(`${name}: ${message}`);
+      void vscode.window.showErrorMessage(`ActiveSync Doctor: ${message}`);
+      return undefined;
+    }
+  });
 }
 
 function runIdOf(arg: CommandArgument): string | undefined {

@@ -41,6 +41,8 @@ export interface DiagnosisPanelHost {
   findRun(id: string): Promise<ProbeRun | undefined>;
   /** A panel restored after a reload shows this run: the other views can show it too. */
   revived(run: ProbeRun): void;
+  /** A re-run started from this panel finished (the comparison with the run it repeated is offered). */
+  rerunFinished?(before: ProbeRun, after: ProbeRun): void;
 }
 
 export class DiagnosisPanel implements vscode.Disposable {
@@ -247,7 +249,12 @@ export class DiagnosisPanel implements vscode.Disposable {
         return;
       case 'rerun':
         // The same command as the tree's and the status bar's Re-run.
-        if (this.content?.run) void vscode.commands.executeCommand('activesyncDoctor.rerunTest', this.content.run.id);
+        if (this.content?.run) {
+          const before = this.content.run;
+          void vscode.commands.executeCommand<ProbeRun | undefined>('activesyncDoctor.rerunTest', before.id).then((after) => {
+            if (after && after.id !== before.id) this.host.rerunFinished?.(before, after);
+          });
+        }
         return;
     }
   }

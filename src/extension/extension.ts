@@ -3,6 +3,8 @@
 // view asks for them; the engine bundle (dist/engine.js) is required on first use.
 import * as vscode from 'vscode';
 import { BatchRunner } from './batchRunner';
+import { ComparisonPanel } from './comparisonPanel';
+import { COMPARISON_VIEW_TYPE } from '../webview/comparisonProtocol';
 import { registerCommands, renderExport } from './commands';
 import { Credentials } from './credentials';
 import { DiagnosisPanel } from './diagnosisPanel';
@@ -12,6 +14,7 @@ import { HistoryTreeProvider } from './historyTreeProvider';
 import { LabSession } from './labSession';
 import { disposeLog, recentLogLines } from './logger';
 import { PersistentState } from './persistentState';
+import { RunComparisons } from './runComparisons';
 import { RunController } from './runController';
 import { RunPublisher } from './runPublisher';
 import { RunStatusBar } from './statusBar';
@@ -26,7 +29,10 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
   const statusBar = new RunStatusBar();
   const lab = new LabSession();
   const credentials = new Credentials(context.secrets, state);
+  let comparisons: RunComparisons | undefined;
   const panel = new DiagnosisPanel(context.extensionUri, state, {
+    // A re-run from the panel then offers what changed since the run it repeated.
+    rerunFinished: (before, after) => void comparisons?.offerAfterRerun(before, after),
     findRun: (id) => history.get(id),
     revived: (run) => {
       if (!steps.current() && !steps.isRunning()) steps.show(run);
@@ -35,6 +41,11 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
   });
   const publisher = new RunPublisher({ steps, history, panel, statusBar, state });
   const controller = new RunController({ steps, publisher, credentials, state, lab });
+  const comparisonPanel = new ComparisonPanel(context.extensionUri, {
+    openRun: (id) => void vscode.commands.executeCommand('activesyncDoctor.showDiagnosis', id),
+    recompare: (beforeId, afterId) => comparisons?.recompare(beforeId, afterId) ?? Promise.resolve(undefined),
+  });
+  comparisons = new RunComparisons({ history, state, panel: comparisonPanel, currentRun: () => panel.currentRun() ?? steps.current() });
   const batch = new BatchRunner({ publisher, lab });
 
   const stepsView = vscode.window.createTreeView('activesyncDoctor.steps', { treeDataProvider: steps, showCollapseAll: true });
@@ -43,11 +54,17 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
   // eslint-disable-next-line prefer-const
   let historyView: vscode.TreeView<unknown> | undefined;
   const historyTree = new HistoryTreeProvider(history, () => historyView?.visible === true);
-  historyView = vscode.window.createTreeView('activesyncDoctor.history', { treeDataProvider: historyTree, showCollapseAll: true }) as vscode.TreeView<unknown>;
+  // Several runs can be selected so two of them can be compared.
+  historyView = vscode.window.createTreeView('activesyncDoctor.history', { treeDataProvider: historyTree, showCollapseAll: true, canSelectMany: true }) as vscode.TreeView<unknown>;
 
   context.subscriptions.push(
     steps, stepsView, historyTree, historyView, history, statusBar, lab, panel, batch,
     ...registerCommands({ controller, batch, steps, history, panel, statusBar, credentials, state }),
+    comparisonPanel,
+    ...comparisons.register(),
+    vscode.window.registerWebviewPanelSerializer(COMPARISON_VIEW_TYPE, {
+      deserializeWebviewPanel: async (webviewPanel, saved) => comparisonPanel.revive(webviewPanel, saved),
+    }),
     vscode.window.registerWebviewPanelSerializer(DIAGNOSIS_VIEW_TYPE, {
       deserializeWebviewPanel: async (webviewPanel, saved) => panel.revive(webviewPanel, saved),
     }),
@@ -92,6 +109,14 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
       showRun: (shownRun) => panel.show(DiagnosisPanel.contentFor(shownRun)),
       receive: (message) => panel.handleMessage(message),
       close: () => panel.closePanel(),
+    },
+    comparison: {
+      isOpen: () => comparisonPanel.isOpen(),
+      html: () => comparisonPanel.currentHtml(),
+      lastShown: () => comparisonPanel.lastShown(),
+      receive: (message) => comparisonPanel.handleMessage(message),
+      lastOffer: () => comparisons?.lastOffer,
+      close: () => comparisonPanel.closePanel(),
     },
     globalStateEntries: () => context.globalState.keys().map((key) => [key, context.globalState.get(key)]),
     savedPasswordKeys: async () => [...(await context.secrets.keys())],

@@ -2,6 +2,7 @@
 // extension-host tests use it to drive runs without typing into input boxes. In normal use
 // activate() returns nothing, so no other extension can drive runs or list saved-password keys.
 // It exposes no secrets either way: passwords go in (for a run) but never come out.
+import type { RunComparison } from '../compare/runComparison';
 import type { ProbeRun } from '../probe/runModel';
 import type { BatchRunResult } from './batchRunner';
 import type { ShowMessage } from '../webview/webviewProtocol';
@@ -44,6 +45,17 @@ export interface ActiveSyncDoctorApi {
     showRun(run: ProbeRun): void;
     /** Feeds a message through the same path as one from the webview; true when it was accepted. */
     receive(message: unknown): Promise<boolean>;
+    close(): void;
+  };
+  comparison: {
+    isOpen(): boolean;
+    html(): string | undefined;
+    /** The comparison the panel was last told to show. */
+    lastShown(): RunComparison | undefined;
+    /** Feeds a message through the same path as one from the comparison page; true when accepted. */
+    receive(message: unknown): Promise<boolean>;
+    /** The runs last offered for comparison after a re-run from the diagnosis panel. */
+    lastOffer(): { beforeId: string; afterId: string } | undefined;
     close(): void;
   };
   /** Every globalState key and value this extension stores. */

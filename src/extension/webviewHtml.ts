@@ -11,6 +11,9 @@ export interface WebviewShellInput {
   scriptUri: string;
   styleUri: string;
   codiconUri: string;
+  /** Document title and the line shown until the script draws the page (default: the diagnosis's). */
+  title?: string;
+  loading?: string;
 }
 
 /** A fresh nonce per render, from the OS's CSPRNG (never Math.random). */
@@ -38,11 +41,11 @@ export function renderWebviewShell(input: WebviewShellInput): string {
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <link href="${attr(input.codiconUri)}" rel="stylesheet">
   <link href="${attr(input.styleUri)}" rel="stylesheet">
-  <title>ActiveSync Diagnosis</title>
+  <title>${attr(input.title ?? 'ActiveSync Diagnosis')}</title>
 </head>
 <body>
   <main id="root" aria-busy="true" data-testid="diagnosis-root">
-    <p class="placeholder">Loading the diagnosis…</p>
+    <p class="placeholder">${attr(input.loading ?? 'Loading the diagnosis…')}</p>
   </main>
   <script nonce="${attr(input.nonce)}" src="${attr(input.scriptUri)}"></script>
 </body>

@@ -3,7 +3,8 @@
 // commands in the palette, open the diagnosis and tick two checklist steps, reload the window and
 // find them still ticked, open the guidance beside a PowerShell script and insert the verification
 // script into it, then run a connectivity test against a lab endpoint typed into the prompts (last,
-// so the diagnosis stages depend on the lab run only). Each stage asserts on visible text and state.
+// so the diagnosis stages depend on the lab run only), and finally fix that endpoint, re-run it from
+// the diagnosis panel and open the comparison the panel offers. Each stage asserts on visible text and state.
 // A stage's `screenshot` names the README picture its PNGs become with --update-screenshots.
 import assert from 'node:assert/strict';
 import {
@@ -13,6 +14,8 @@ import {
 } from './workbenchDriver.mjs';
 
 export const LAB_SCENARIO = 'coexistence-2003-basic-only';
+/** The same server after Integrated Windows authentication was enabled on the 2003 back end. */
+export const FIXED_SCENARIO = 'coexistence-2003-iwa-enabled';
 const CONTAINER = 'ActiveSync';
 const STEPS_VIEW = 'Test Steps';
 const HISTORY_VIEW = 'History';
@@ -340,6 +343,48 @@ export const STAGES = [
       log(`Test Steps: ${await waitForFailedOptionsStep(page, runsBefore)}`);
       // The lab answered: the request reached it (so the run was real, not a canned result).
       assert.ok(lab.requests.some((r) => r.method === 'OPTIONS'), 'the lab saw no OPTIONS request');
+    },
+  },
+  {
+    name: 'compare',
+    title: 'after the fix, "Re-run Test" in the diagnosis offers the comparison: 401 → 200, with the checklist step ticked in between',
+    needs: ['command:activesyncDoctor.compareWithPrevious', 'command:activesyncDoctor.showDiagnosis'],
+    after: ['connectivity-run'],
+    requiresLab: true,
+    screenshot: 'comparison',
+    async run({ page, lab, log }) {
+      await clearNotifications(page);
+      const endpoint = lab.endpoints.find((e) => e.scenario.id === LAB_SCENARIO);
+      const { password } = endpoint.scenario.credentials;
+      // The typed run's diagnosis: tick the next checklist step, as the admin works through the list.
+      const frame = await diagnosisFrame(page, { reuseOpen: false });
+      await frame.locator('[data-testid="outcome"][data-outcome="failed"]').waitFor({ state: 'visible', timeout: 15_000 });
+      const checklistId = await frame.locator('[data-testid="checklist"]').first().getAttribute('data-checklist-id');
+      const unticked = checklistParts(frame, checklistId).section.locator(`${CHECKLIST_BOX}:not(:checked)`).first();
+      const tickedStepId = await unticked.getAttribute('data-step-id');
+      const tickedText = (await frame.locator(`label[for="${await unticked.getAttribute('id')}"]`).innerText()).trim();
+      await unticked.click();
+      assert.equal(await unticked.isChecked(), true);
+      await page.waitForTimeout(500); // the tick reaches the extension (and its time is recorded)
+
+      // The fix: the server at the same address now hands the request over to its back end.
+      await lab.changeTo(FIXED_SCENARIO);
+      await frame.getByRole('button', { name: 'Re-run Test' }).click();
+      await answerPrompt(page, /^Password/i, password);
+      const offer = page.locator('.notification-toast').filter({ hasText: /See what changed since the run before/ }).first();
+      await offer.waitFor({ state: 'visible', timeout: 60_000 });
+      await offer.getByRole('button', { name: 'Compare with Previous Run' }).click();
+
+      const comparison = await webviewFrame(page, '[data-testid="verdict"]', { timeout: 30_000 });
+      const verdict = (await comparison.locator('[data-testid="verdict"]').innerText()).trim();
+      assert.equal(verdict, '401 → 200: the sign-in now works; every step now passes');
+      const row = comparison.locator('[data-step-key="optionsAuthenticated"]');
+      assert.equal(await row.getAttribute('data-change'), 'improved');
+      assert.match(await row.innerText(), /failed \(401\)[\s\S]*passed \(200\)[\s\S]*Better/);
+      const ticks = await comparison.locator('[data-testid="ticks-between"]').innerText();
+      assert.ok(ticks.includes(tickedText), `the comparison lists no tick of "${tickedText}" (${tickedStepId}); it lists: ${ticks}`);
+      await clearNotifications(page);
+      log(`verdict: ${verdict}; ticked between the runs: ${tickedText}`);
     },
   },
 ];

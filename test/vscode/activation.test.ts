@@ -20,7 +20,7 @@ describe('ActiveSync Doctor: activation and commands', () => {
     const contributed = extension().packageJSON.contributes.commands as Array<{ command: string; category: string }>;
     const expected = [
       'runTest', 'rerunTest', 'runLabTest', 'runBatchTest', 'showDiagnosis', 'openGuidanceBeside', 'insertVerificationScript',
-      'exportReport', 'deleteRun', 'clearHistory', 'forgetPassword', 'showLog', 'copyDetails',
+      'exportReport', 'deleteRun', 'clearHistory', 'forgetPassword', 'showLog', 'copyDetails', 'compareWithPrevious', 'compareSelected',
     ].map((name) => `activesyncDoctor.${name}`);
     assert.deepEqual(contributed.map((c) => c.command).sort(), [...expected].sort());
     assert.ok(contributed.every((c) => c.category === 'ActiveSync'));

@@ -1,0 +1,118 @@
+// The comparison webview script (dist/media/comparisonView.js) in headless Chromium with a
+// stand-in for acquireVsCodeApi: server text is drawn as text, the steps table marks changes with
+// words as well as colour, headings are in order, buttons post only known messages, and the page
+// comes back from its saved state. Skipped (saying why) where Chromium is not installed.
+import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { compareRuns } from '../../src/compare/compareRuns';
+import type { ShowComparisonMessage } from '../../src/webview/comparisonProtocol';
+import { buildRun, response } from './helpers/runBuilder';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCRIPT = join(__dirname, '..', '..', '..', 'dist', 'media', 'comparisonView.js');
+const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+const SHELL = `<!DOCTYPE html><html><body><main id="root" aria-busy="true"></main></body></html>`;
+
+function showMessage(): ShowComparisonMessage {
+  const before = buildRun({ steps: { optionsAuthenticated: { status: 'failed', category: 'http.401', evidence: { http: [response(401, [])], server: { product: 'unknown', productName: HOSTILE, build: '1', source: 'x' } } } } });
+  const after = { ...buildRun({ steps: { optionsAuthenticated: { status: 'passed', evidence: { http: [response(200, [])], server: { product: 'unknown', productName: 'Exchange Server 2010', build: '1', source: 'x' } } } } }), id: 'after', startedAt: '2024-05-01T12:00:00.000Z' };
+  const comparison = compareRuns(before, after, { ticks: [{ checklistId: 'esm-2003-iwa', checklistTitle: 'Exchange 2003', stepId: 's1', stepText: HOSTILE, tickedAt: '2024-05-01T11:00:00.000Z' }] });
+  return { type: 'showComparison', comparison };
+}
+
+async function openPage(browser: Browser, savedState?: unknown): Promise<Page> {
+  const page = await browser.newPage();
+  await page.setContent(SHELL);
+  await page.evaluate((state) => {
+    const w = window as unknown as Record<string, unknown>;
+    w.__posted = [];
+    w.__state = state;
+    w.acquireVsCodeApi = () => ({
+      postMessage: (m: unknown) => (w.__posted as unknown[]).push(m),
+      getState: () => w.__state,
+      setState: (s: unknown) => (w.__state = s),
+    });
+  }, savedState ?? null);
+  await page.addScriptTag({ path: SCRIPT });
+  return page;
+}
+
+const posted = (page: Page) => page.evaluate(() => (window as unknown as { __posted: Array<Record<string, unknown>> }).__posted);
+const send = (page: Page, message: unknown) => page.evaluate((m) => window.postMessage(m, '*'), message);
+
+describe('extension: comparison webview page (Chromium)', function () {
+  this.timeout(30_000);
+  let browser: Browser | undefined;
+  const message = showMessage();
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`    (skipped: no Chromium at ${CHROMIUM}; set CHROMIUM_PATH)`);
+      this.skip();
+    }
+    assert.ok(existsSync(SCRIPT), 'run node scripts/build.mjs first');
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  });
+  after(async () => browser?.close());
+
+  it('asks for content, then draws the verdict and both runs side by side, the change in words', async () => {
+    const page = await openPage(browser!);
+    assert.deepEqual(await posted(page), [{ type: 'ready' }]);
+    await send(page, message);
+    await page.waitForSelector('[data-testid="verdict"]');
+    assert.equal((await page.innerText('[data-testid="verdict"]')).trim(), `401 → 200: the sign-in now works; every step now passes; the server now identifies as Exchange Server 2010 (was ${HOSTILE})`);
+    const row = page.locator('[data-step-key="optionsAuthenticated"]');
+    assert.equal(await row.getAttribute('data-change'), 'improved');
+    assert.match(await row.innerText(), /failed \(401\)\s+passed \(200\)\s+Better, 2 evidence changes/);
+    assert.match(await page.innerText('[data-testid="unchanged"]'), /^Step input; Step dns; Step tcp; Step tls; Step optionsAnonymous$/);
+    assert.equal(await page.getAttribute('#root', 'aria-busy'), 'false');
+    await page.close();
+  });
+
+  it('draws server text as text, and the ticks done between the runs', async () => {
+    const page = await openPage(browser!);
+    await send(page, message);
+    await page.waitForSelector('[data-testid="ticks-between"]');
+    const result = await page.evaluate(() => ({
+      images: document.querySelectorAll('#root img').length,
+      scripts: document.querySelectorAll('script').length,
+      pwned: (window as unknown as { __pwned?: number }).__pwned,
+      ticks: document.querySelector('[data-testid="ticks-between"]')!.textContent,
+      text: document.getElementById('root')!.textContent,
+    }));
+    assert.deepEqual([result.images, result.scripts, result.pwned], [0, 1, undefined]);
+    assert.ok(result.ticks?.includes(HOSTILE), 'the tick is listed, literally');
+    assert.ok(result.text?.includes(`changed: ${HOSTILE}`), 'changed evidence is marked for screen readers');
+    await page.close();
+  });
+
+  it('has headings in order, header cells with scope, and keyboard-reachable buttons that post known messages', async () => {
+    const page = await openPage(browser!);
+    await send(page, message);
+    await page.waitForSelector('[data-testid="steps-table"]');
+    const headings = await page.evaluate(() => Array.from(document.querySelectorAll('h1, h2, h3')).map((h) => Number(h.tagName[1])));
+    assert.equal(headings[0], 1);
+    for (let i = 1; i < headings.length; i++) assert.ok(headings[i] - headings[i - 1] <= 1, `heading levels ${headings.join(',')}`);
+    assert.equal(await page.locator('th:not([scope])').count(), 0);
+    await page.focus('body');
+    const pressed: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('Tab');
+      pressed.push(await page.evaluate(() => document.activeElement?.textContent ?? ''));
+      await page.keyboard.press('Enter');
+    }
+    assert.deepEqual(pressed, ['Copy as Markdown', 'Open earlier run', 'Open later run']);
+    assert.deepEqual((await posted(page)).slice(1), [{ type: 'copyMarkdown' }, { type: 'openRun', runId: 'run-test-1' }, { type: 'openRun', runId: 'after' }]);
+    await page.close();
+  });
+
+  it('comes back from its saved state before the extension answers', async () => {
+    const page = await openPage(browser!, { show: message });
+    await page.waitForSelector('[data-testid="verdict"]');
+    assert.match(await page.innerText('[data-testid="verdict"]'), /401 → 200/);
+    await page.close();
+  });
+});
