@@ -360,11 +360,13 @@ export const STAGES = [
       const frame = await diagnosisFrame(page, { reuseOpen: false });
       await frame.locator('[data-testid="outcome"][data-outcome="failed"]').waitFor({ state: 'visible', timeout: 15_000 });
       const checklistId = await frame.locator('[data-testid="checklist"]').first().getAttribute('data-checklist-id');
-      const unticked = checklistParts(frame, checklistId).section.locator(`${CHECKLIST_BOX}:not(:checked)`).first();
-      const tickedStepId = await unticked.getAttribute('data-step-id');
-      const tickedText = (await frame.locator(`label[for="${await unticked.getAttribute('id')}"]`).innerText()).trim();
-      await unticked.click();
-      assert.equal(await unticked.isChecked(), true);
+      const firstUnticked = checklistParts(frame, checklistId).section.locator(`${CHECKLIST_BOX}:not(:checked)`).first();
+      const tickedStepId = await firstUnticked.getAttribute('data-step-id');
+      // Pinned by its step id: the ":not(:checked)" locator would move on to the next box once this one is ticked.
+      const box = frame.locator(`${CHECKLIST_BOX}[data-checklist-id="${checklistId}"][data-step-id="${tickedStepId}"]`);
+      const tickedText = (await frame.locator(`label[for="${await box.getAttribute('id')}"]`).innerText()).trim();
+      await box.click();
+      assert.equal(await box.isChecked(), true, 'clicking the checkbox did not tick it');
       await page.waitForTimeout(500); // the tick reaches the extension (and its time is recorded)
 
       // The fix: the server at the same address now hands the request over to its back end.
