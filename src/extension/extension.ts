@@ -29,10 +29,15 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
   const statusBar = new RunStatusBar();
   const lab = new LabSession();
   const credentials = new Credentials(context.secrets, state);
-  let comparisons: RunComparisons | undefined;
+  // The comparison and the diagnosis panel refer to each other only inside callbacks, called after activation.
+  const comparisonPanel: ComparisonPanel = new ComparisonPanel(context.extensionUri, {
+    openRun: (id) => void vscode.commands.executeCommand('activesyncDoctor.showDiagnosis', id),
+    recompare: (beforeId, afterId) => comparisons.recompare(beforeId, afterId),
+  });
+  const comparisons: RunComparisons = new RunComparisons({ history, state, panel: comparisonPanel, currentRun: () => panel.currentRun() ?? steps.current() });
   const panel = new DiagnosisPanel(context.extensionUri, state, {
     // A re-run from the panel then offers what changed since the run it repeated.
-    rerunFinished: (before, after) => void comparisons?.offerAfterRerun(before, after),
+    rerunFinished: (before, after) => void comparisons.offerAfterRerun(before, after),
     findRun: (id) => history.get(id),
     revived: (run) => {
       if (!steps.current() && !steps.isRunning()) steps.show(run);
@@ -41,11 +46,6 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
   });
   const publisher = new RunPublisher({ steps, history, panel, statusBar, state });
   const controller = new RunController({ steps, publisher, credentials, state, lab });
-  const comparisonPanel = new ComparisonPanel(context.extensionUri, {
-    openRun: (id) => void vscode.commands.executeCommand('activesyncDoctor.showDiagnosis', id),
-    recompare: (beforeId, afterId) => comparisons?.recompare(beforeId, afterId) ?? Promise.resolve(undefined),
-  });
-  comparisons = new RunComparisons({ history, state, panel: comparisonPanel, currentRun: () => panel.currentRun() ?? steps.current() });
   const batch = new BatchRunner({ publisher, lab });
 
   const stepsView = vscode.window.createTreeView('activesyncDoctor.steps', { treeDataProvider: steps, showCollapseAll: true });
@@ -115,7 +115,7 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
       html: () => comparisonPanel.currentHtml(),
       lastShown: () => comparisonPanel.lastShown(),
       receive: (message) => comparisonPanel.handleMessage(message),
-      lastOffer: () => comparisons?.lastOffer,
+      lastOffer: () => comparisons.lastOffer,
       close: () => comparisonPanel.closePanel(),
     },
     globalStateEntries: () => context.globalState.keys().map((key) => [key, context.globalState.get(key)]),
