@@ -3,7 +3,7 @@
 // never parsed as HTML. Status is shown by icon and word, never by colour alone; changed rows and
 // values are marked for screen readers too. It keeps its last message with setState.
 import type { FactChange, RunComparison, RunSideSummary, StatusChange, StepSide } from '../../src/compare/runComparison';
-import { noiseRule, STATUS_CHANGE_LABELS, stepTitle as title, testedBoth, unchangedSteps } from '../../src/compare/comparisonWords';
+import { formatMs, noiseRule, sideText, STATUS_CHANGE_LABELS, stepTitle as title, testedBoth, unchangedSteps } from '../../src/compare/comparisonWords';
 import type { ComparisonToHostMessage, ComparisonViewState, ShowComparisonMessage } from '../../src/webview/comparisonProtocol';
 
 interface VsCodeApi {
@@ -84,9 +84,8 @@ function renderRuns(c: RunComparison): HTMLElement {
 }
 
 function statusCell(side: StepSide | undefined): HTMLElement {
-  if (!side) return el('td', { className: 'absent', text: 'not in this run' });
-  const why = side.httpStatus !== undefined ? ` (${side.httpStatus})` : side.failureCategory ? ` (${side.failureCategory})` : '';
-  return el('td', {}, el('span', { className: `status status-${side.status}` }, icon(STATUS_ICON[side.status] ?? 'question'), ' ', `${side.status}${why}`));
+  if (!side) return el('td', { className: 'absent', text: sideText(side) });
+  return el('td', {}, el('span', { className: `status status-${side.status}` }, icon(STATUS_ICON[side.status] ?? 'question'), ' ', sideText(side)));
 }
 
 function renderSteps(c: RunComparison): HTMLElement {
@@ -168,7 +167,7 @@ function renderTimings(c: RunComparison): HTMLElement | undefined {
   if (slow.length === 0) section.append(el('p', { text: 'No timing changed beyond noise.' }));
   else {
     const list = el('ul');
-    for (const s of slow) list.append(el('li', { text: `${title(s)}: ${s.timing?.beforeMs} ms → ${s.timing?.afterMs} ms` }));
+    for (const s of slow) list.append(el('li', { text: `${title(s)}: ${formatMs(s.timing?.beforeMs ?? 0)} → ${formatMs(s.timing?.afterMs ?? 0)}` }));
     section.append(list);
   }
   return section;

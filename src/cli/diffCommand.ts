@@ -3,7 +3,7 @@
 // "before". Exit 0 when the later run is no worse, 1 when a step regressed, 2 for bad input.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { stripControlCharacters, terminalInertJson } from '../common/textSafety';
-import { compareRuns } from '../compare/compareRuns';
+import { compareRuns, oldestFirst } from '../compare/compareRuns';
 import { renderComparisonMarkdown } from '../compare/comparisonMarkdown';
 import { runFromDocument } from '../compare/runDocument';
 import type { ProbeRun } from '../probe/runModel';
@@ -30,9 +30,8 @@ export async function diffCommand(argv: readonly string[], io: CliIo): Promise<n
   if (args.positionals.length !== 2) throw new UsageError('Give two run files: activesync-doctor diff earlier.json later.json');
   if (has(args, 'json') && has(args, 'markdown')) throw new UsageError('Choose --json or --markdown, not both.');
   const [first, second] = args.positionals.map(readRunFile);
-  // Oldest first: "before" and "after" follow the clock, not the argument order.
-  const swapped = Date.parse(second.startedAt) < Date.parse(first.startedAt);
-  const comparison = swapped ? compareRuns(second, first) : compareRuns(first, second);
+  // "before" and "after" follow the clock, not the argument order.
+  const comparison = compareRuns(...oldestFirst(first, second));
   if (has(args, 'json')) io.stdout.write(`${terminalInertJson(comparison)}\n`);
   else if (has(args, 'markdown')) io.stdout.write(stripControlCharacters(renderComparisonMarkdown(comparison)));
   else io.stdout.write(renderComparisonText(comparison, styleFor(io.stdout, io.env), Math.min(io.stdout.columns ?? 100, 120)));

@@ -22,7 +22,7 @@ export function compareRuns(before: ProbeRun, after: ProbeRun, options: CompareO
   const comparison: RunComparison = {
     before: sideSummary(before),
     after: sideSummary(after),
-    sameServer: serverKey(before) === serverKey(after),
+    sameServer: comparisonServerKey(before) === comparisonServerKey(after),
     testChanges: testChanges(before, after),
     steps,
     regressed: topLevel.some((s) => s.statusChange === 'regressed'),
@@ -42,8 +42,13 @@ export function compareRuns(before: ProbeRun, after: ProbeRun, options: CompareO
   return comparison;
 }
 
+/** Both runs in the order they ran, whatever order they were given in (the CLI and VS Code alike). */
+export function oldestFirst<T extends Pick<ProbeRun, 'startedAt'>>(a: T, b: T): [T, T] {
+  return Date.parse(b.startedAt) < Date.parse(a.startedAt) ? [b, a] : [a, b];
+}
+
 /** Same scheme, host (any case), port and path: the same server as far as two runs can tell. */
-export function serverKey(run: Pick<ProbeRun, 'target'>): string {
+export function comparisonServerKey(run: Pick<ProbeRun, 'target'>): string {
   const raw = run?.target?.url || run?.target?.input || '';
   try {
     const url = new URL(raw);

@@ -28,7 +28,9 @@ export function noiseRule(c: Pick<RunComparison, 'timingNoise'>): string {
 }
 
 /** Status changes in words for the view, capitalised. */
-export const STATUS_CHANGE_LABELS: Record<StatusChange, string> = { same: '', improved: 'Better', regressed: 'Worse', nowTested: 'Now tested', noLongerTested: 'No longer tested' };
+export const STATUS_CHANGE_LABELS = Object.fromEntries(
+  Object.entries(STATUS_CHANGE_WORDS).map(([change, words]) => [change, words.charAt(0).toUpperCase() + words.slice(1)]),
+) as Record<StatusChange, string>;
 
 /** Steps with the same status and no changed evidence: what stayed the same, by title. */
 export function unchangedSteps(steps: readonly StepComparison[]): StepComparison[] {

@@ -21,6 +21,6 @@ export type { RunningLab } from '../lab/labEntry';
 export { LAB_SCENARIOS, findScenario } from '../lab/scenarios';
 export type { LabScenario } from '../lab/scenarios';
 export { ENGINE_VERSION } from '../common/engineVersion';
-export { compareRuns, serverKey as comparisonServerKey } from '../compare/compareRuns';
+export { compareRuns, comparisonServerKey, oldestFirst } from '../compare/compareRuns';
 export { renderComparisonMarkdown } from '../compare/comparisonMarkdown';
 export type { RunComparison, StepComparison, FactChange, TickBetweenRuns } from '../compare/runComparison';

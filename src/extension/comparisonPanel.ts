@@ -4,7 +4,6 @@
 // from the two run ids it saved, so nothing stale is shown.
 import * as vscode from 'vscode';
 import type { RunComparison } from '../compare/runComparison';
-import type { ProbeRun } from '../probe/runModel';
 import { loadEngine } from './engineLoader';
 import { log } from './logger';
 import { COMPARISON_VIEW_TYPE, parseComparisonMessage, type ComparisonViewState, type ShowComparisonMessage } from '../webview/comparisonProtocol';
@@ -139,9 +138,4 @@ function hostOf(c: RunComparison): string {
   } catch {
     return c.after.target || 'runs';
   }
-}
-
-/** Both runs, oldest first. */
-export function oldestFirst(a: ProbeRun, b: ProbeRun): [ProbeRun, ProbeRun] {
-  return Date.parse(b.startedAt) < Date.parse(a.startedAt) ? [b, a] : [a, b];
 }

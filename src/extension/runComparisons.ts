@@ -5,7 +5,7 @@ import type { RunComparison, TickBetweenRuns } from '../compare/runComparison';
 import type { ChecklistStep } from '../diagnosis/diagnosisModel';
 import type { RunSummary } from '../history/runSummary';
 import type { ProbeRun } from '../probe/runModel';
-import { oldestFirst, type ComparisonPanel } from './comparisonPanel';
+import type { ComparisonPanel } from './comparisonPanel';
 import { loadEngine } from './engineLoader';
 import type { HistoryNode } from './historyTreeProvider';
 import type { HistoryService } from './historyService';
@@ -53,8 +53,8 @@ export class RunComparisons {
   }
 
   compare(a: ProbeRun, b: ProbeRun): RunComparison {
-    const [before, after] = oldestFirst(a, b);
     const engine = loadEngine();
+    const [before, after] = engine.oldestFirst(a, b);
     return engine.compareRuns(before, after, { ticks: this.ticksOf(after) });
   }
 
