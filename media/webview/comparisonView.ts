@@ -2,7 +2,7 @@
 // `showComparison` message with DOM APIs only (createElement + textContent), so server text is
 // never parsed as HTML. Status is shown by icon and word, never by colour alone; changed rows and
 // values are marked for screen readers too. It keeps its last message with setState.
-import type { FactChange, RunComparison, RunSideSummary, StatusChange, StepSide } from '../../src/compare/runComparison';
+import type { FactChange, RunComparison, RunSideSummary, StatusChange, StepComparison, StepSide } from '../../src/compare/runComparison';
 import { formatMs, noiseRule, sideText, STATUS_CHANGE_LABELS, stepTitle as title, testedBoth, unchangedSteps } from '../../src/compare/comparisonWords';
 import type { ComparisonToHostMessage, ComparisonViewState, ShowComparisonMessage } from '../../src/webview/comparisonProtocol';
 
@@ -47,9 +47,11 @@ const CHANGE_ICON: Partial<Record<StatusChange, string>> = { improved: 'arrow-up
 function render(message: ShowComparisonMessage): void {
   const c = message.comparison;
   const page = document.createDocumentFragment();
-  page.append(renderHeader(c), renderRuns(c), renderSteps(c), renderEvidence(c));
+  // What was done between the runs comes before what changed, as the admin did it.
+  page.append(renderHeader(c), renderRuns(c));
   const ticks = renderTicks(c);
   if (ticks) page.append(ticks);
+  page.append(renderSteps(c), renderEvidence(c));
   const timings = renderTimings(c);
   if (timings) page.append(timings);
   if (c.testChanges.length) page.append(renderTestChanges(c.testChanges));
@@ -92,19 +94,49 @@ function renderSteps(c: RunComparison): HTMLElement {
   const table = el('table', { className: 'steps', 'data-testid': 'steps-table' }, el('caption', { className: 'visually-hidden', text: 'Steps of both runs' }));
   table.append(el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Step' }), el('th', { scope: 'col', text: 'Earlier' }), el('th', { scope: 'col', text: 'Later' }), el('th', { scope: 'col', text: 'Change' }))));
   const body = el('tbody');
+  const folded = foldedSubSteps(c.steps);
   for (const s of c.steps) {
+    if (folded.hiddenUnder.has(s.key)) continue;
     const changed = s.statusChange !== 'same' || s.changedFacts.length > 0;
     const tr = el('tr', { className: `step-row depth-${Math.min(s.depth, 3)} change-${s.statusChange}${changed ? ' changed' : ''}`, 'data-step-key': s.key, 'data-change': s.statusChange });
     tr.append(el('th', { scope: 'row', className: 'step-title' }, title(s)));
     tr.append(statusCell(s.before), statusCell(s.after));
+    const words: string[] = [];
+    if (STATUS_CHANGE_LABELS[s.statusChange]) words.push(STATUS_CHANGE_LABELS[s.statusChange]);
+    // A step only one run tested has facts, not changes: the evidence section says where to read them.
+    if (s.changedFacts.length && testedBoth(s)) words.push(`${s.changedFacts.length} evidence change${s.changedFacts.length === 1 ? '' : 's'}`);
+    const hidden = folded.countUnder.get(s.key);
+    if (hidden) words.push(`${hidden} sub-step${hidden === 1 ? '' : 's'}`);
     const change = el('td', { className: 'change' });
-    if (CHANGE_ICON[s.statusChange]) change.append(icon(CHANGE_ICON[s.statusChange] as string), ' ', STATUS_CHANGE_LABELS[s.statusChange]);
-    if (s.changedFacts.length) change.append(change.childNodes.length ? ', ' : '', `${s.changedFacts.length} evidence change${s.changedFacts.length === 1 ? '' : 's'}`);
+    if (CHANGE_ICON[s.statusChange]) change.append(icon(CHANGE_ICON[s.statusChange] as string), ' ');
+    change.append(words.join(', '));
     tr.append(change);
     body.append(tr);
   }
   table.append(body);
   return el('section', { 'aria-labelledby': 'steps-heading' }, el('h2', { id: 'steps-heading', text: 'Steps' }), table);
+}
+
+/**
+ * Sub-steps of a step that only one run tested compare nothing (all "now tested" or all "no longer
+ * tested"): the view folds them into a count on that step's row, so the rows that did change stay
+ * in sight. The CLI and Markdown reports still list them; "Open … run" shows them.
+ */
+function foldedSubSteps(steps: readonly StepComparison[]): { hiddenUnder: Map<string, string>; countUnder: Map<string, number> } {
+  const oneSided = new Set(steps.filter((s) => !testedBoth(s)).map((s) => s.key));
+  const hiddenUnder = new Map<string, string>();
+  const countUnder = new Map<string, number>();
+  for (const s of steps) {
+    const parts = s.key.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const ancestor = parts.slice(0, i).join('/');
+      if (!oneSided.has(ancestor)) continue;
+      hiddenUnder.set(s.key, ancestor);
+      countUnder.set(ancestor, (countUnder.get(ancestor) ?? 0) + 1);
+      break;
+    }
+  }
+  return { hiddenUnder, countUnder };
 }
 
 function renderEvidence(c: RunComparison): HTMLElement {
@@ -131,7 +163,7 @@ function renderEvidence(c: RunComparison): HTMLElement {
 
 function factRow(f: FactChange): HTMLElement {
   const value = (text: string | undefined, changedItems: string[] | undefined, kind: 'added' | 'removed') => {
-    const td = el('td', { className: text === undefined ? 'absent' : 'changed-value' });
+    const td = el('td', { className: text === undefined ? 'absent' : `changed-value side-${kind === 'removed' ? 'before' : 'after'}` });
     if (text === undefined) {
       td.textContent = 'not recorded';
       return td;
@@ -155,7 +187,10 @@ function renderTicks(c: RunComparison): HTMLElement | undefined {
     return section;
   }
   const list = el('ul', { className: 'ticks', 'data-testid': 'ticks-between' });
-  for (const t of c.ticksBetween) list.append(el('li', {}, icon('check'), ' ', el('span', { text: t.stepText }), ' ', el('span', { className: 'note', text: `(${t.checklistTitle}, ${new Date(t.tickedAt).toLocaleString()})` })));
+  for (const t of c.ticksBetween) {
+    list.append(el('li', {}, icon('check'), el('span', { text: t.stepText }),
+      el('span', { className: 'tick-context', text: `${t.checklistTitle}: ticked ${new Date(t.tickedAt).toLocaleString()}` })));
+  }
   section.append(list);
   return section;
 }

@@ -80,7 +80,8 @@ const STATUS_TEXT: Record<StepStatus | RunOutcome, string> = {
 
 // ---- rendering ----
 
-function render(message: ShowMessage): void {
+/** `source` says whether the page is the saved copy drawn at load or the extension's current content. */
+function render(message: ShowMessage, source: 'saved' | 'extension'): void {
   shown = message;
   ticks.clear();
   progressNodes.clear();
@@ -94,6 +95,7 @@ function render(message: ShowMessage): void {
   page.append(renderChecklists(message));
   root.replaceChildren(page);
   root.setAttribute('aria-busy', 'false');
+  root.dataset.source = source;
   saveState();
 }
 
@@ -358,7 +360,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebviewMessage>) =
   if (!message || typeof message !== 'object') return;
   switch (message.type) {
     case 'show':
-      render(message);
+      render(message, 'extension');
       break;
     case 'ticks':
       applyTicks(message.checklistId, message.stepIds);
@@ -369,5 +371,5 @@ window.addEventListener('message', (event: MessageEvent<HostToWebviewMessage>) =
 // Draw the last known page at once (after a reload or when the panel becomes visible again),
 // then ask the extension for the current content.
 const saved = vscode.getState();
-if (saved?.show) render(saved.show);
+if (saved?.show) render(saved.show, 'saved');
 post({ type: 'ready' });

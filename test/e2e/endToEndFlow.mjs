@@ -65,16 +65,16 @@ async function waitForFailedOptionsStep(page, runsBefore, timeout = 60_000) {
 }
 
 /** Opens the diagnosis (or finds it already open, e.g. restored after a reload) and returns its frame. */
-async function diagnosisFrame(page, { reuseOpen }) {
-  if (reuseOpen) {
-    try {
-      return await webviewFrame(page, DIAGNOSIS_ROOT, { timeout: 5_000 });
-    } catch {
-      // not restored: open it as a person would
-    }
+async function diagnosisFrame(page, { reuseOpen, fromExtension = false }) {
+  const root = fromExtension ? `${DIAGNOSIS_ROOT}[data-source="extension"]` : DIAGNOSIS_ROOT;
+  // After a reload the workbench restores the panel's tab at once, but its page only once the
+  // extension has activated, and Show Diagnosis joins the palette only then too: with a restored
+  // tab, wait for its page rather than race activation through the palette.
+  if (reuseOpen && (await page.locator('.part.editor .tabs-container .tab', { hasText: PANEL_TAB }).count())) {
+    return webviewFrame(page, root, { timeout: 30_000 });
   }
   await runCommand(page, 'ActiveSync: Show Diagnosis');
-  return webviewFrame(page, DIAGNOSIS_ROOT, { timeout: 30_000 });
+  return webviewFrame(page, root, { timeout: 30_000 });
 }
 
 /**
@@ -257,7 +257,9 @@ export const STAGES = [
       await page.waitForLoadState('domcontentloaded');
       await waitForWorkbench(page);
       await dismissQuickInput(page);
-      const frame = await diagnosisFrame(page, { reuseOpen: true });
+      // The page first draws its saved copy, ticks included: only the extension's own content
+      // proves the ticks were kept, and it replaces the saved copy's elements when it arrives.
+      const frame = await diagnosisFrame(page, { reuseOpen: true, fromExtension: true });
       const { checklist, steps } = state.ticked;
       for (const step of steps) {
         const box = frame.locator(`${CHECKLIST_BOX}[data-checklist-id="${checklist}"][data-step-id="${step}"]`);
@@ -354,6 +356,8 @@ export const STAGES = [
     screenshot: 'comparison',
     async run({ page, lab, log }) {
       await clearNotifications(page);
+      // One editor group, so the comparison gets the width a person would give it.
+      if (await page.locator('.part.editor .tabs-container .tab').count()) await closeAllEditors(page);
       const endpoint = lab.endpoints.find((e) => e.scenario.id === LAB_SCENARIO);
       const { password } = endpoint.scenario.credentials;
       // The typed run's diagnosis: tick the next checklist step, as the admin works through the list.

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { compareRuns } from '../../src/compare/compareRuns';
 import type { ShowComparisonMessage } from '../../src/webview/comparisonProtocol';
-import { buildRun, response } from './helpers/runBuilder';
+import { buildRun, makeStep, response } from './helpers/runBuilder';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCRIPT = join(__dirname, '..', '..', '..', 'dist', 'media', 'comparisonView.js');
@@ -17,7 +17,13 @@ const SHELL = `<!DOCTYPE html><html><body><main id="root" aria-busy="true"></mai
 
 function showMessage(): ShowComparisonMessage {
   const before = buildRun({ steps: { optionsAuthenticated: { status: 'failed', category: 'http.401', evidence: { http: [response(401, [])], redirectLocation: HOSTILE } } } });
-  const after = { ...buildRun({ steps: { optionsAuthenticated: { status: 'passed', evidence: { http: [response(200, [])], redirectLocation: 'https://mail.contoso.com/' } } } }), id: 'after', startedAt: '2024-05-01T12:00:00.000Z' };
+  // The later run also ran the cross-check (skipped before), with two sub-steps.
+  const crossCheckParts = [makeStep('crossCheck.ews', { status: 'passed' }), makeStep('crossCheck.autodiscover', { status: 'passed' })];
+  const after = {
+    ...buildRun({ steps: { optionsAuthenticated: { status: 'passed', evidence: { http: [response(200, [])], redirectLocation: 'https://mail.contoso.com/' } }, crossCheck: { status: 'passed', children: crossCheckParts } } }),
+    id: 'after',
+    startedAt: '2024-05-01T12:00:00.000Z',
+  };
   const comparison = compareRuns(before, after, { ticks: [{ checklistId: 'esm-2003-iwa', checklistTitle: 'Exchange 2003', stepId: 's1', stepText: HOSTILE, tickedAt: '2024-05-01T11:00:00.000Z' }] });
   return { type: 'showComparison', comparison };
 }
@@ -68,6 +74,10 @@ describe('extension: comparison webview page (Chromium)', function () {
     assert.equal(await row.getAttribute('data-change'), 'improved');
     assert.match(await row.innerText(), /failed \(401\)\s+passed \(200\)\s+Better, 2 evidence changes/);
     assert.match(await page.innerText('[data-testid="unchanged"]'), /^Step input; Step dns; Step tcp; Step tls; Step optionsAnonymous$/);
+    // A step only the later run tested: its sub-steps compare nothing, so its row counts them instead.
+    assert.equal(await page.getAttribute('[data-step-key="crossCheck"]', 'data-change'), 'nowTested');
+    assert.match(await page.innerText('[data-step-key="crossCheck"]'), /skipped\s+passed\s+Now tested, 2 sub-steps$/);
+    assert.equal(await page.locator('[data-step-key^="crossCheck/"]').count(), 0);
     assert.equal(await page.getAttribute('#root', 'aria-busy'), 'false');
     await page.close();
   });
