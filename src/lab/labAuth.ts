@@ -18,8 +18,8 @@ export type LabAuthResult =
   /** A scheme the lab cannot verify (NTLM, Negotiate, Bearer, …) or a malformed header. */
   | { kind: 'unsupported'; scheme: string };
 
-export type LabAuthScheme = 'Basic' | 'NTLM' | 'Negotiate';
-export type LabRejection = 'unknownUser' | 'wrongPassword' | 'schemeNotEnabled' | 'noChallenge' | 'malformed' | 'kerberosOnly' | 'refused' | 'ntlmV1';
+export type LabAuthScheme = 'Basic' | 'NTLM' | 'Negotiate' | 'Bearer';
+export type LabRejection = 'unknownUser' | 'wrongPassword' | 'schemeNotEnabled' | 'noChallenge' | 'malformed' | 'kerberosOnly' | 'refused' | 'ntlmV1' | 'invalidToken';
 
 export interface BasicCredentials {
   userName: string;

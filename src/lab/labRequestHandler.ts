@@ -4,6 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { offeredSchemes, parseWwwAuthenticate } from '../protocol/authChallenges';
 import { checkLabAuthorization, type LabAuthResult } from './labAuth';
+import { checkBearerToken, oauthNotAvailableDiagnostics } from './labBearerCheck';
+import { EXCHANGE_ONLINE_RESOURCE, type LabAuthority } from './labOAuthAuthority';
 import { handleWindowsAuth, type LabWindowsHost } from './labNtlm';
 import { emailAddressFor, LAB_DISPLAY_NAME } from './labAccounts';
 import {
@@ -43,6 +45,8 @@ export interface LabRequestContext {
   onRequest?(info: LabRequestInfo): void;
   /** Holds every answer back this long, as a WAN round trip would (tests and benchmarks); default 0. */
   latencyMs?: number;
+  /** The lab's OAuth authority, running when an OAuth scenario is. */
+  authority?: LabAuthority;
 }
 
 const PASSWORD_CHANGE_URL = 'https://passwordreset.contoso.example/';
@@ -109,6 +113,8 @@ function authenticate(ctx: LabRequestContext, req: IncomingMessage): { auth: Lab
   const profile = SERVER_PROFILES[ctx.scenario.server];
   const offered = offeredSchemes(parseWwwAuthenticate(profile.anonymousChallenges));
   const header = (req.headers.authorization ?? '').trim();
+  const bearer = /^bearer\s+(\S+)$/i.exec(header);
+  if (bearer && ctx.scenario.eas.kind === 'oauth') return authenticateBearer(ctx, profile, bearer[1]);
   const windows = /^(ntlm|negotiate)\s+([A-Za-z0-9+/=]+)$/i.exec(header);
   if (windows && offered.includes(windows[1].toLowerCase())) {
     const scheme = windows[1].toLowerCase() === 'ntlm' ? 'NTLM' : 'Negotiate';
@@ -146,6 +152,53 @@ function authenticate(ctx: LabRequestContext, req: IncomingMessage): { auth: Lab
   return { auth };
 }
 
+/** Exchange Online's resource in each form a client may ask for it; its well-known application id too. */
+const EXCHANGE_ONLINE_AUDIENCES = [EXCHANGE_ONLINE_RESOURCE, 'https://outlook.office.com', '00000002-0000-0ff1-ce00-000000000000'];
+
+/** Judges a Bearer token as the resource server the scenario plays; a refusal is answered right here. */
+function authenticateBearer(ctx: LabRequestContext, profile: ServerProfile, token: string): { auth: LabAuthResult; challenge?: Reply } {
+  const setup = ctx.scenario.oauth;
+  const rejected: LabAuthResult = { kind: 'rejected', userName: '', reason: 'invalidToken', scheme: 'Bearer' };
+  if (!setup || !ctx.authority || setup.serverRefusesOAuth) {
+    return { auth: rejected, challenge: bearerRefusal(ctx, profile, 'invalid_token', oauthNotAvailableDiagnostics()) };
+  }
+  const own = new URL(ctx.selfUrl);
+  const audiences = setup.audience === 'exchangeOnline' ? EXCHANGE_ONLINE_AUDIENCES : [`https://${own.hostname}`, own.origin, EXCHANGE_ONLINE_AUDIENCES[2]];
+  const verdict = checkBearerToken(token, { publicKey: (kid) => ctx.authority?.publicKey(kid), issuer: ctx.authority.accessTokenIssuer(setup.tenantId), audiences });
+  if (!verdict.ok) return { auth: rejected, challenge: bearerRefusal(ctx, profile, verdict.error, verdict.diagnostics) };
+  return { auth: { kind: 'accepted', userName: verdict.userPrincipalName, scheme: 'Bearer' } };
+}
+
+/** The Bearer challenge of an OAuth scenario: its own tenant, and the lab authority as authorization_uri. */
+function scenarioBearerChallenge(ctx: LabRequestContext, error?: string): string {
+  const tenantId = ctx.scenario.oauth?.tenantId ?? '';
+  const authorizationUri = ctx.authority ? `${ctx.authority.origin}/common/oauth2/authorize` : 'https://login.windows.net/common/oauth2/authorize';
+  return (
+    'Bearer client_id="00000002-0000-0ff1-ce00-000000000000", ' +
+    `trusted_issuers="00000001-0000-0000-c000-000000000000@${tenantId}", ` +
+    'token_types="app_asserted_user_v1 service_asserted_app_v1", ' +
+    `authorization_uri="${authorizationUri}"${error ? `, error="${error}"` : ''}`
+  );
+}
+
+/** Challenges of an OAuth scenario's 401: Bearer alone on Exchange Online, Bearer then the others on premises. */
+function oauthChallenges(ctx: LabRequestContext, profile: ServerProfile, error?: string): string[] {
+  const bearer = scenarioBearerChallenge(ctx, error);
+  if (profile.id === 'exchangeOnline') return [bearer];
+  return [bearer, ...profile.anonymousChallenges.filter((c) => !/^bearer\b/i.test(c))];
+}
+
+function bearerRefusal(ctx: LabRequestContext, profile: ServerProfile, error: string, diagnostics: string): Reply {
+  const headers: HeaderList = [
+    ['Content-Type', 'text/html'],
+    ...profile.identityHeaders,
+    ...(profile.diagnosticHeaders?.(401) ?? []),
+    ['x-ms-diagnostics', diagnostics],
+    ...oauthChallenges(ctx, profile, error).map((c): [string, string] => ['WWW-Authenticate', c]),
+  ];
+  return withBody(401, headers, '');
+}
+
 function pathOf(url: string | undefined): string {
   try {
     return new URL(url ?? '/', 'https://lab.invalid').pathname;
@@ -170,6 +223,20 @@ function activeSync(ctx: LabRequestContext, profile: ServerProfile, req: Incomin
   const behaviour = ctx.scenario.eas;
   if (behaviour.kind === 'notFound') return notFound(profile);
   if (behaviour.kind === 'bearerOnly') return bearerOnly(profile);
+  if (behaviour.kind === 'oauth') {
+    // Basic on Exchange Online is retired; on premises it is checked as usual.
+    const basicAllowed = profile.id !== 'exchangeOnline';
+    if (auth.kind !== 'accepted' || (auth.scheme !== 'Bearer' && !basicAllowed)) {
+      const headers: HeaderList = [
+        ['Content-Type', profile.id === 'exchangeOnline' ? 'text/html' : profile.unauthorizedPage.contentType],
+        ...profile.identityHeaders,
+        ...(profile.diagnosticHeaders?.(401) ?? []),
+        ...oauthChallenges(ctx, profile).map((c): [string, string] => ['WWW-Authenticate', c]),
+      ];
+      return withBody(401, headers, profile.id === 'exchangeOnline' ? '' : profile.unauthorizedPage.body);
+    }
+    if (auth.scheme === 'Bearer' && ctx.scenario.oauth?.mailbox === 'activeSyncDisabled' && (method === 'OPTIONS' || method === 'POST')) return easStatus(ctx, profile, 403);
+  }
   // With anonymous access on, IIS still checks credentials that are sent, and refuses wrong ones.
   const anonymousLetIn = behaviour.kind === 'anonymousAllowed' && auth.kind === 'anonymous';
   if (auth.kind !== 'accepted' && !anonymousLetIn) return unauthorized(profile, auth);
@@ -290,7 +357,7 @@ function crossCheckProfile(ctx: LabRequestContext): ServerProfile {
 function crossCheckGate(ctx: LabRequestContext, auth: LabAuthResult): { profile: ServerProfile; refusal?: Reply } {
   const profile = crossCheckProfile(ctx);
   if (!profile.hasEwsAndAutodiscover || ctx.scenario.eas.kind === 'notFound') return { profile, refusal: notFound(profile) };
-  if (ctx.scenario.eas.kind === 'bearerOnly') return { profile, refusal: bearerOnly(profile) };
+  if (ctx.scenario.eas.kind === 'bearerOnly' || (ctx.scenario.eas.kind === 'oauth' && profile.id === 'exchangeOnline')) return { profile, refusal: bearerOnly(profile) };
   if (auth.kind !== 'accepted') return { profile, refusal: unauthorized(profile, auth) };
   return { profile };
 }

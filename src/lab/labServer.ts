@@ -11,6 +11,7 @@ import { certificateFor, labCertificates, type LabCertificates } from './labCert
 import { createLabRequestHandler, type LabRequestInfo } from './labRequestHandler';
 import { LAB_SCENARIOS, type LabScenario } from './scenarios';
 import { TLS10_SERVER_OPTIONS, tls10Unavailable } from './legacyTlsSupport';
+import { EXCHANGE_ONLINE_RESOURCE, LAB_OAUTH_CLIENT_ID, startLabAuthority, type LabAuthority } from './labOAuthAuthority';
 
 export type { LabRequestInfo } from './labRequestHandler';
 export { formatLabListing } from './labListing';
@@ -35,8 +36,23 @@ export interface RunningLab {
   unavailable: Array<{ scenario: LabScenario; reason: string }>;
   /** The ActiveSync URL of a running scenario; throws for an id that is not running. */
   urlFor(id: string): string;
+  /** The lab's OAuth authority, present when an OAuth scenario runs. */
+  oauth?: LabOAuthEndpoints;
   /** Stops every listener and destroys open connections, including held-open silent ones. */
   close(): Promise<void>;
+}
+
+/** What a client needs to sign in at the lab authority for one OAuth scenario. */
+export interface LabOAuthEndpoints {
+  /** https://localhost:PORT, the authority's host (for msal's knownAuthorities). */
+  origin: string;
+  clientId: string;
+  /** The scenario's tenant id. */
+  tenantFor(scenarioId: string): string;
+  /** https://localhost:PORT/TENANT for the scenario. */
+  authorityFor(scenarioId: string): string;
+  /** The resource the scenario's server accepts tokens for (Exchange Online's, or the server's own URL). */
+  resourceFor(scenarioId: string): string;
 }
 
 export interface StartLabOptions {
@@ -98,8 +114,18 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
 
   const listeners: Listener[] = [];
   const endpoints: LabEndpoint[] = [];
-  const stopAll = () => Promise.all(listeners.map(stopListener)).then(() => undefined);
+  let authority: LabAuthority | undefined;
+  const stopAll = () => Promise.all([...listeners.map(stopListener), authority?.close()]).then(() => undefined);
   try {
+    const oauthScenarios = playable.filter((s) => s.oauth);
+    if (oauthScenarios.length) {
+      authority = await startLabAuthority({
+        certPem: certs.lab.certPem,
+        keyPem: certs.lab.keyPem,
+        host: listenHost === 'localhost' ? '127.0.0.1' : listenHost,
+        tenants: oauthScenarios.map((s) => ({ tenantId: s.oauth!.tenantId, userPrincipalName: s.credentials.userName, grantedScopes: [], ...s.oauth!.tenant })),
+      });
+    }
     for (const scenario of playable) {
       const exact = options.ports?.[scenario.id];
       if (exact !== undefined && (!Number.isInteger(exact) || exact < 1 || exact > 65535)) throw new Error(`Invalid lab port for ${scenario.id}: ${exact}`);
@@ -112,6 +138,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
         urlFor,
         onRequest: options.onRequest,
         latencyMs,
+        authority,
       });
       const listener = await listen(factory, listenHost, wanted);
       listeners.push(listener);
@@ -130,6 +157,18 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
   writeFileSync(caFile, certs.caPem);
 
   let closing: Promise<void> | undefined;
+  const oauthSetup = (id: string) => {
+    const setup = playable.find((s) => s.id === id)?.oauth;
+    if (!setup) throw new Error(`Lab scenario "${id}" is not an OAuth scenario, or is not running.`);
+    return setup;
+  };
+  const oauth: LabOAuthEndpoints | undefined = authority && {
+    origin: authority.origin,
+    clientId: LAB_OAUTH_CLIENT_ID,
+    tenantFor: (id) => oauthSetup(id).tenantId,
+    authorityFor: (id) => authority!.authorityUrl(oauthSetup(id).tenantId),
+    resourceFor: (id) => (oauthSetup(id).audience === 'exchangeOnline' ? EXCHANGE_ONLINE_RESOURCE : `https://${new URL(urlFor(id)).hostname}`),
+  };
   return {
     host: urlHost,
     caPem: certs.caPem,
@@ -137,6 +176,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     endpoints,
     unavailable,
     urlFor,
+    oauth,
     close() {
       closing ??= stopAll().then(() => rmSync(caDir, { recursive: true, force: true }));
       return closing;

@@ -7,6 +7,7 @@ import { LAB_CLOUD_UPN, LAB_DOWN_LEVEL, LAB_PASSWORD, LAB_UPN, LAB_USER, type La
 import type { ServerProfileId } from './exchangeResponses';
 import type { CommandBehaviour } from './labCommands';
 import type { WindowsAuthMode } from './labNtlm';
+import type { LabTenantPolicy } from './labOAuthAuthority';
 
 /** Which certificate (and TLS version) the scenario's listener presents. */
 export type LabTlsMode = 'lab' | 'selfSigned' | 'expired' | 'wrongName' | 'tls10Only';
@@ -26,7 +27,26 @@ export type EasBehaviour =
   /** Authenticated 200 but the MS-AS headers never arrive. */
   | { kind: 'headersStripped' }
   /** No such virtual directory: 404 whoever asks. */
-  | { kind: 'notFound' };
+  | { kind: 'notFound' }
+  /**
+   * OAuth: a Bearer token is checked against the lab authority (see `oauth`). On Exchange Online
+   * Basic is retired; a hybrid on-premises server still offers it beside Bearer.
+   */
+  | { kind: 'oauth' };
+
+/** For OAuth scenarios: the tenant the lab authority issues tokens for, and how the server treats them. */
+export interface LabOAuthSetup {
+  /** A made-up tenant id, one per scenario, so each scenario's tokens can differ. */
+  tenantId: string;
+  /** The audience the server accepts: Exchange Online's resource, or (hybrid) its own URL. */
+  audience: 'exchangeOnline' | 'ownUrl';
+  /** What the authority puts in the token, or how it refuses the sign-in. Default: a good token. */
+  tenant?: Pick<LabTenantPolicy, 'grantedScopes' | 'audienceOverride' | 'lifetimeSeconds' | 'refuseSignIn'>;
+  /** The token is fine but the mailbox may not use ActiveSync (no licence, or ActiveSync switched off): 403. */
+  mailbox?: 'activeSyncDisabled';
+  /** A hybrid server whose OAuth set-up is missing: every token is refused with oauth_not_available. */
+  serverRefusesOAuth?: boolean;
+}
 
 export interface LabScenario {
   id: string;
@@ -65,6 +85,9 @@ export interface LabScenario {
    * a real NTLMv2 check of the lab password. The expectations above are for Basic runs.
    */
   windowsAuth?: WindowsAuthMode;
+  /** How a correct run signs in: Basic with `credentials` (default) or OAuth with a token from the lab authority. */
+  signIn?: 'oauth';
+  oauth?: LabOAuthSetup;
 }
 
 const ON_PREM = { userName: LAB_UPN, password: LAB_PASSWORD };
@@ -94,6 +117,67 @@ function healthy2016(
   };
 }
 
+/** Delegated permissions a tenant normally consents to for a mail client (modelled). */
+const EXCHANGE_SCOPES = ['EAS.AccessAsUser.All', 'EWS.AccessAsUser.All'];
+
+/** Exchange Online with OAuth: the user is the cloud account, no password; the token comes from the lab authority. */
+function exchangeOnlineOAuth(id: string, title: string, description: string, tenantId: string, oauth: Omit<LabOAuthSetup, 'tenantId' | 'audience'>, expected: LabScenario['expected']): LabScenario {
+  return {
+    id,
+    title,
+    description,
+    credentials: { userName: LAB_CLOUD_UPN, password: '' },
+    expected,
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchangeOnline',
+    accounts: 'office365',
+    eas: { kind: 'oauth' },
+    signIn: 'oauth',
+    oauth: { tenantId, audience: 'exchangeOnline', ...oauth },
+  };
+}
+
+/**
+ * OAuth scenarios (appended, so the fixed-port numbering above stays). Their expectations are
+ * those of a run with `--auth oauth`; every tenant id is made up.
+ */
+const OAUTH_SCENARIOS: LabScenario[] = [
+  exchangeOnlineOAuth('exchange-online-oauth', 'Exchange Online with OAuth (modern authentication)', 'Exchange Online with Basic retired: the device code sign-in at the lab authority gives a token for https://outlook.office365.com with EAS.AccessAsUser.All, and the OPTIONS with that Bearer token gets 200 with the Exchange Online headers.', '5a1ab000-0000-4000-8000-00000000c0de', { tenant: { grantedScopes: EXCHANGE_SCOPES } }, PASSED),
+  exchangeOnlineOAuth('exchange-online-oauth-wrong-audience', 'Exchange Online: token for another API (wrong audience)', 'The token is for Microsoft Graph (aud https://graph.microsoft.com), as an app registration asking for the wrong resource or a token copied from another tool gives; Exchange Online refuses it with 401 invalid_token.', '5a1ab000-0000-4000-8000-0000000000a2', { tenant: { grantedScopes: ['Mail.Read', 'User.Read'], audienceOverride: 'https://graph.microsoft.com' } }, failsAt('optionsAuthenticated', 'http.401')),
+  exchangeOnlineOAuth('exchange-online-oauth-missing-scope', 'Exchange Online: token without EAS.AccessAsUser.All', 'The tenant consented only EWS.AccessAsUser.All for the app, so the token lacks the ActiveSync permission; Exchange Online refuses it with 401 insufficient_scope.', '5a1ab000-0000-4000-8000-0000000000a3', { tenant: { grantedScopes: ['EWS.AccessAsUser.All'] } }, failsAt('optionsAuthenticated', 'http.401')),
+  exchangeOnlineOAuth('exchange-online-oauth-expired', 'Exchange Online: expired token', 'The token was past its expiry when it was sent (a stale cached token, or a clock far off); Exchange Online refuses it with 401 invalid_token.', '5a1ab000-0000-4000-8000-0000000000a4', { tenant: { grantedScopes: EXCHANGE_SCOPES, lifetimeSeconds: -1200 } }, failsAt('optionsAuthenticated', 'http.401')),
+  exchangeOnlineOAuth('exchange-online-oauth-eas-disabled', 'Exchange Online: mailbox without ActiveSync (licence or CAS setting)', 'The token is valid, but the user has no Exchange Online licence or ActiveSync is switched off for the mailbox (Set-CASMailbox -ActiveSyncEnabled $false); Exchange Online answers 403.', '5a1ab000-0000-4000-8000-0000000000a5', { tenant: { grantedScopes: EXCHANGE_SCOPES }, mailbox: 'activeSyncDisabled' }, failsAt('optionsAuthenticated', 'http.403')),
+  exchangeOnlineOAuth('exchange-online-oauth-conditional-access', 'Exchange Online: Conditional Access blocks the sign-in', 'A Conditional Access policy requires a compliant device: the authority refuses the device code sign-in with AADSTS53000, so no token reaches Exchange.', '5a1ab000-0000-4000-8000-0000000000a6', { tenant: { grantedScopes: EXCHANGE_SCOPES, refuseSignIn: 'conditionalAccess' } }, failsAt('optionsAuthenticated', 'oauth.signInFailed')),
+  {
+    id: 'hybrid-modern-auth',
+    title: 'Exchange 2019 with Hybrid Modern Authentication',
+    description: 'An on-premises Exchange 2019 whose 401 offers Bearer with authorization_uri (Hybrid Modern Authentication) beside Basic; a token from the lab authority for the server\'s own URL signs in.',
+    credentials: { userName: LAB_UPN, password: '' },
+    expected: PASSED,
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchange2019',
+    accounts: 'onPremises',
+    eas: { kind: 'oauth' },
+    signIn: 'oauth',
+    oauth: { tenantId: '5a1ab000-0000-4000-8000-0000000000b1', audience: 'ownUrl', tenant: { grantedScopes: EXCHANGE_SCOPES } },
+  },
+  {
+    id: 'hybrid-modern-auth-not-configured',
+    title: 'Exchange 2019 offering Bearer without a working OAuth set-up',
+    description: 'An on-premises Exchange 2019 offers Bearer, but has no working authorization server for Entra ID tokens (Get-AuthServer, OAuth2ClientProfileEnabled): every token gets 401 with x-ms-diagnostics error_category oauth_not_available.',
+    credentials: { userName: LAB_UPN, password: '' },
+    expected: failsAt('optionsAuthenticated', 'http.401'),
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchange2019',
+    accounts: 'onPremises',
+    eas: { kind: 'oauth' },
+    signIn: 'oauth',
+    oauth: { tenantId: '5a1ab000-0000-4000-8000-0000000000b2', audience: 'ownUrl', tenant: { grantedScopes: EXCHANGE_SCOPES }, serverRefusesOAuth: true },
+  },
+];
 export const LAB_SCENARIOS: readonly LabScenario[] = [
   {
     id: 'exchange2010-healthy',
@@ -449,7 +533,9 @@ export const LAB_SCENARIOS: readonly LabScenario[] = [
     accounts: 'onPremises',
     eas: { kind: 'healthy' },
   },
+  ...OAUTH_SCENARIOS,
 ];
+
 
 export function findScenario(id: string): LabScenario | undefined {
   return LAB_SCENARIOS.find((s) => s.id === id);

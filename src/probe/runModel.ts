@@ -128,6 +128,8 @@ export type FailureCategory =
   | 'auth.badChallenge'
   /** Automatic sign-in: NTLM/Negotiate was refused but Basic then worked. */
   | 'auth.windowsRefused'
+  /** OAuth: the sign-in at the authority failed, so no token was sent. */
+  | 'oauth.signInFailed'
   | 'crossCheck.accepted'
   | 'crossCheck.rejected'
   | 'run.cancelled'
@@ -324,7 +326,7 @@ export interface ProbeStep {
 }
 
 /** How a run signs in; the settings, the CLI's --auth and the targets file take these words. */
-export const AUTH_METHODS = ['basic', 'ntlm', 'negotiate', 'auto'] as const;
+export const AUTH_METHODS = ['basic', 'ntlm', 'negotiate', 'auto', 'oauth'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 export type ProbeMode = 'options' | 'commands' | 'full';
 
