@@ -4,7 +4,7 @@
 import * as tls from 'node:tls';
 import { startLab } from '../src/lab/labServer';
 import { findScenario } from '../src/lab/scenarios';
-import { basicAuthorization } from '../src/probe/optionsAuthenticatedStep';
+import { basicAuthorization } from '../src/probe/requestAuthorization';
 import { runProbe } from '../src/probe/probe';
 import { handRolledProbe } from './handRolledProbe';
 import { median, round, row, settle, timed, type BenchRow } from './stats';

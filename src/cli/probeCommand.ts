@@ -8,6 +8,7 @@ import { renderRunMarkdown } from '../diagnosis/markdownReport';
 import type { RunningLab } from '../lab/labEntry';
 import type { ProbeRun } from '../probe/runModel';
 import { runProbe } from '../probe/probe';
+import type { BearerTokenSource } from '../probe/oauthToken';
 import type { ProbeOptions } from '../probe/probeOptions';
 import { readOwnerOnlySecret } from '../common/secretFile';
 import { PROBE_VERSIONS } from '../protocol/eas/easCodes';
@@ -16,6 +17,7 @@ import { flag, has, integerFlag, parseArgs, UsageError, type FlagSpec } from './
 import { nagiosResult, type CertificateThresholds } from './nagiosOutput';
 import type { CliIo } from './cliIo';
 import { renderHumanReport } from './humanReport';
+import { deviceCodeTokenSource, tokenFromStdin, validateOAuthFlags } from './oauthSignIn';
 import { resolvePassword } from './passwordSource';
 import { authFlag, readCaFile, RUN_FLAGS } from './runFlags';
 import { styleFor } from './terminalStyle';
@@ -39,6 +41,10 @@ export const PROBE_FLAGS: Record<string, FlagSpec> = {
   'device-id': { value: true },
   'device-type': { value: true },
   'protocol-version': { value: true },
+  tenant: { value: true },
+  'client-id': { value: true },
+  'token-cache': { value: true },
+  'token-stdin': {},
 };
 
 export const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'nagios'] as const;
@@ -51,6 +57,9 @@ const MAILBOX_HINTS: Record<string, MailboxServerHint> = {
   later: 'later',
   online: 'online',
 };
+
+/** Default overall limit when a person may have to finish a device code sign-in. */
+const INTERACTIVE_SIGN_IN_TIMEOUT_MS = 300_000;
 
 export const PROBE_USAGE = `Usage: activesync-doctor probe <url|host> [options]
        activesync-doctor probe --lab <scenario> [options]
@@ -65,12 +74,17 @@ Options:
   --ca FILE           also trust the CA certificate(s) in this PEM file
   --insecure          report certificate trust problems as warnings and go on (lab use)
   --allow-http        allow an http:// target (the password then travels unencrypted)
-  --timeout MS        overall limit for the whole run, default 30000
+  --timeout MS        overall limit for the whole run, default 30000 (300000 with a device code sign-in)
   --no-cross-check    do not try the credentials against EWS and Autodiscover
   --proxy URL         use this http:// proxy (default: HTTPS_PROXY / NO_PROXY; "" for none)
   --connect-to IP     connect to this address instead of resolving the host (one server behind a balancer)
-  --auth METHOD       basic (default), ntlm, negotiate (NTLM inside SPNEGO; no Kerberos) or auto
-                      (Negotiate/NTLM first, then Basic, each attempt shown)
+  --auth METHOD       basic (default), ntlm, negotiate (NTLM inside SPNEGO; no Kerberos), oauth
+                      (Bearer token: Exchange Online, hybrid modern auth) or auto (Negotiate/NTLM
+                      first, then Basic, each attempt shown; OAuth when only Bearer is offered)
+  --tenant T          OAuth: tenant id or domain (default "organizations")
+  --client-id ID      OAuth: your app registration's client id (EAS.AccessAsUser.All, public client)
+  --token-cache FILE  OAuth: keep msal's token cache in FILE (mode 0600) to skip the next sign-in
+  --token-stdin       OAuth: read an access token from standard input instead of signing in
   --domain D          domain for a bare user name with ntlm/negotiate/auto (default: the server's own)
   --options-only      stop after OPTIONS (the light probe); by default the run goes on to Provision,
                       FolderSync and a read-only first Sync of the Inbox, as a new phone would
@@ -124,7 +138,18 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   }
   const passwordFile = flag(args, 'password-file');
   if (passwordFile !== undefined && has(args, 'password-stdin')) throw new UsageError('Give --password-stdin or --password-file, not both.');
-  const auth = authFlag(args);
+  const tokenStdin = has(args, 'token-stdin');
+  // A piped token means OAuth unless another method is named.
+  const auth = flag(args, 'auth') === undefined && tokenStdin ? 'oauth' : authFlag(args);
+  const tenant = flag(args, 'tenant');
+  const clientId = flag(args, 'client-id');
+  const tokenCache = flag(args, 'token-cache');
+  validateOAuthFlags(tenant, clientId);
+  const oauthFlags = [tenant !== undefined && '--tenant', clientId !== undefined && '--client-id', tokenCache !== undefined && '--token-cache', tokenStdin && '--token-stdin'].filter(Boolean);
+  if (oauthFlags.length && auth !== 'oauth' && auth !== 'auto') throw new UsageError(`${oauthFlags.join(', ')} ${oauthFlags.length > 1 ? 'apply' : 'applies'} only with --auth oauth or auto.`);
+  if (tokenStdin && has(args, 'password-stdin')) throw new UsageError('Standard input can carry a password or a token, not both.');
+  if (tokenStdin && tokenCache) throw new UsageError('--token-cache keeps a sign-in; with --token-stdin there is none to keep.');
+  if (labScenario && (tenant !== undefined || clientId !== undefined)) throw new UsageError('--tenant and --client-id do not apply to the lab: it has its own authority and client.');
   const domain = flag(args, 'domain')?.trim() || undefined;
   if (domain !== undefined && !/^[^\\/@\s]{1,255}$/.test(domain)) throw new UsageError('--domain takes a NetBIOS or DNS domain name, e.g. CONTOSO or contoso.com.');
   const timeout = integerFlag(args, 'timeout', 100, 600_000);
@@ -147,6 +172,8 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   let target = args.positionals[0] ?? '';
   let userName = flag(args, 'user');
   let password: string | undefined;
+  let bearerToken: BearerTokenSource | undefined;
+  let oauthResource: string | undefined;
   try {
     if (labScenario) {
       const { startLab } = await import('../lab/labEntry');
@@ -156,7 +183,11 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
       lab = await startLab({ scenarios: [scenario.id] });
       target = lab.urlFor(scenario.id);
       extraCaPem = lab.caPem;
-      userName ??= scenario.credentials.userName;
+      if (scenario.signIn !== 'oauth' || auth !== 'oauth') userName ??= scenario.credentials.userName;
+      if (lab.oauth && scenario.oauth && (auth === 'oauth' || auth === 'auto') && !tokenStdin) {
+        oauthResource = lab.oauth.resourceFor(scenario.id);
+        bearerToken = deviceCodeTokenSource({ cacheFile: tokenCache, stderr: io.stderr }, { authority: lab.oauth.authorityFor(scenario.id), clientId: lab.oauth.clientId, caPem: lab.caPem });
+      }
       // The scenario's own test password, unless the user chose to supply one (e.g. to see a wrong one fail).
       const supplied = has(args, 'password-stdin') || io.env.ACTIVESYNC_PASSWORD !== undefined;
       password = userName === scenario.credentials.userName && !supplied ? scenario.credentials.password : undefined;
@@ -168,9 +199,19 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
         throw new UsageError((error as Error).message);
       }
     }
-    if (password === undefined) {
+    if (tokenStdin) bearerToken = await tokenFromStdin(io.stdin);
+    else if (!bearerToken && (auth === 'oauth' || (auth === 'auto' && clientId))) {
+      bearerToken = labScenario
+        ? async () => {
+            throw new Error(`The lab scenario ${labScenario} has no OAuth authority: it signs in with a password.`);
+          }
+        : deviceCodeTokenSource({ tenant, clientId, cacheFile: tokenCache, extraCaPem, stderr: io.stderr });
+    }
+    // An OAuth run sends no password, so none is asked for.
+    if (password === undefined && auth !== 'oauth') {
       password = await resolvePassword({ userName, fromStdin: has(args, 'password-stdin'), env: io.env, stdin: io.stdin, stderr: io.stderr });
     }
+    const interactiveSignIn = bearerToken !== undefined && !tokenStdin && !labScenario;
 
     const controller = new AbortController();
     const onSigint = () => controller.abort();
@@ -189,7 +230,9 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
       deviceId,
       deviceType,
       protocolVersion,
-      timeouts: timeout ? { overallMs: timeout } : undefined,
+      timeouts: timeout ? { overallMs: timeout } : interactiveSignIn ? { overallMs: INTERACTIVE_SIGN_IN_TIMEOUT_MS } : undefined,
+      bearerToken,
+      oauthResource,
       proxy: flag(args, 'proxy'),
       connectTo,
       env: io.env,

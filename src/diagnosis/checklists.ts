@@ -21,6 +21,10 @@ import { tlsCertificateChecklist } from './checklists/tlsCertificateChecklist';
 import { unavailable503Checklist } from './checklists/unavailable503Checklist';
 import { upnSignInChecklist } from './checklists/upnSignInChecklist';
 import { vdirAuthMethodsChecklist } from './checklists/vdirAuthMethodsChecklist';
+import { conditionalAccessChecklist } from './checklists/conditionalAccessChecklist';
+import { hybridModernAuthChecklist } from './checklists/hybridModernAuthChecklist';
+import { mailboxActiveSyncChecklist } from './checklists/mailboxActiveSyncChecklist';
+import { oauthTokenChecklist } from './checklists/oauthTokenChecklist';
 
 export { CHECKLIST_ID, type ChecklistId } from './checklists/checklistIds';
 export { verificationScripts } from './verificationScripts';
@@ -46,6 +50,10 @@ export const CHECKLISTS: readonly Checklist[] = [
   remoteWipeChecklist,
   maxDevicesChecklist,
   provisioningPolicyChecklist,
+  oauthTokenChecklist,
+  mailboxActiveSyncChecklist,
+  conditionalAccessChecklist,
+  hybridModernAuthChecklist,
 ];
 
 export function getChecklist(id: string): Checklist | undefined {

@@ -15,6 +15,7 @@ import { commandRules } from './rules/commandRules';
 import { easRules } from './rules/easRules';
 import { inputRules } from './rules/inputRules';
 import { networkRules } from './rules/networkRules';
+import { oauthRules } from './rules/oauthRules';
 import { runRules } from './rules/runRules';
 import { securityRules } from './rules/securityRules';
 import { statusRules } from './rules/statusRules';
@@ -22,7 +23,7 @@ import { tlsRules } from './rules/tlsRules';
 import { transportRules } from './rules/transportRules';
 
 /** In the order the probe's steps run, so ties rank the earlier problem first. */
-const RULES: DiagnosisRule[] = [inputRules, networkRules, tlsRules, transportRules, authRules, statusRules, easRules, commandRules, securityRules, runRules];
+const RULES: DiagnosisRule[] = [inputRules, networkRules, tlsRules, transportRules, authRules, oauthRules, statusRules, easRules, commandRules, securityRules, runRules];
 
 /** Leaders closer than this are "ambiguous": the diagnosis asks the separating question. */
 const AMBIGUITY_GAP = 15;

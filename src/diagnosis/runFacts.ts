@@ -82,6 +82,10 @@ export interface RunFacts {
   ntlmUser?: LocatedValue<NonNullable<StepEvidence['ntlmUser']>>;
   /** Automatic sign-in: the methods tried, in order. */
   authAttempts?: LocatedValue<NonNullable<StepEvidence['authAttempts']>>;
+  /** OAuth: the token's claims, the sign-in, and Exchange's x-ms-diagnostics on a refusal. */
+  oauthToken?: LocatedValue<NonNullable<StepEvidence['oauthToken']>>;
+  oauthSignIn?: LocatedValue<NonNullable<StepEvidence['oauthSignIn']>>;
+  msDiagnostics?: LocatedValue<NonNullable<StepEvidence['msDiagnostics']>>;
 }
 
 export function readRunFacts(run: ProbeRun, context: DiagnosisContext = {}): RunFacts {
@@ -139,6 +143,9 @@ export function readRunFacts(run: ProbeRun, context: DiagnosisContext = {}): Run
     offeredSchemes,
     usedScheme,
     server: locatedServer(run),
+    oauthToken: pick((e) => (e.oauthToken && typeof e.oauthToken === 'object' ? e.oauthToken : undefined), ['optionsAuthenticated']),
+    oauthSignIn: pick((e) => (e.oauthSignIn && typeof e.oauthSignIn === 'object' ? e.oauthSignIn : undefined), ['optionsAuthenticated']),
+    msDiagnostics: pick((e) => (e.msDiagnostics && typeof e.msDiagnostics.code === 'string' ? e.msDiagnostics : undefined), ['optionsAuthenticated']),
     headers,
     crossCheck,
     userName,

@@ -15,7 +15,8 @@ export function formatLabListing(lab: Pick<RunningLab, 'endpoints' | 'unavailabl
     lines.push(`${scenario.id}`);
     lines.push(`  url:      ${url}`);
     lines.push(`  user:     ${scenario.credentials.userName}`);
-    lines.push(`  password: ${scenario.credentials.password}`);
+    if (scenario.signIn === 'oauth') lines.push('  sign-in:  OAuth (--auth oauth): device code at the lab authority, approved automatically');
+    else lines.push(`  password: ${scenario.credentials.password}`);
     lines.push(`  expect:   ${describeExpected(scenario)}`);
     lines.push(`  ${scenario.description}`);
   }

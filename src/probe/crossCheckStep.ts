@@ -4,7 +4,7 @@
 // front of an Exchange 2003 mailbox whose ActiveSync directory allows only Basic.
 import { mobileSyncRequest, parseMobileSyncAnswer } from '../protocol/autodiscoverPox';
 import type { HttpResult, ProbeHttpConnection } from './httpConnection';
-import { basicAuthorization } from './optionsAuthenticatedStep';
+import { basicAuthorization } from './requestAuthorization';
 import type { ProbeContext, StepOutcome } from './probeContext';
 import type { ProbeStep, StepEvidence } from './runModel';
 import { headerValue } from './serverIdentity';
@@ -92,7 +92,9 @@ export async function runCrossCheckStep(ctx: ProbeContext): Promise<StepOutcome>
   const { options } = ctx;
   const enabled = options.crossCheck ?? true;
   const decisive = ctx.decisive;
-  if (!options.userName || !decisive) {
+  if (decisive?.scheme === 'Bearer') {
+    ctx.skip('crossCheck', 'The cross-check signs in with Basic only; an OAuth run sends no password anywhere.');
+  } else if (!options.userName || !decisive) {
     ctx.skip('crossCheck', 'No credentials to cross-check.');
   } else if (!enabled) {
     ctx.skip('crossCheck', 'Turned off for this run.');

@@ -11,9 +11,10 @@ import { abbreviate, judgeUserName, userNameForm, type InputFinding } from './ta
 
 const AUTH_LABELS: Record<string, string> = {
   basic: 'Basic',
+  oauth: 'OAuth 2.0 (Bearer token)',
   ntlm: 'NTLM (Integrated Windows authentication)',
   negotiate: 'Negotiate (NTLM inside SPNEGO; Kerberos is not attempted)',
-  auto: 'Automatic: Negotiate or NTLM first, then Basic',
+  auto: 'Automatic: Negotiate or NTLM first, then Basic (OAuth when the server offers only Bearer)',
 };
 
 function describeForm(form: string): string {
@@ -24,7 +25,8 @@ export async function runInputStep(ctx: ProbeContext): Promise<StepOutcome> {
   const { target, options, auth } = ctx;
   const b = ctx.begin('input');
   const findings: InputFinding[] = [...target.findings];
-  if (target.ok) findings.push(...judgeUserName(options.userName, target.host));
+  // With OAuth and no user name typed, the sign-in names the user: nothing to judge yet.
+  if (target.ok && !(auth === 'oauth' && !options.userName)) findings.push(...judgeUserName(options.userName, target.host));
   if (options.connectTo && isIP(options.connectTo) === 0) {
     // A name here would be resolved behind the user's back: only an address is meant.
     findings.push({ severity: 'error', category: 'input.invalidHost', message: `The connect-to override "${abbreviate(options.connectTo, 60)}" is not an IP address.` });
@@ -34,11 +36,14 @@ export async function runInputStep(ctx: ProbeContext): Promise<StepOutcome> {
     if (identityProblem) findings.push({ severity: 'error', category: 'input.deviceIdentity', message: identityProblem });
   }
   if (!(AUTH_METHODS as readonly string[]).includes(auth)) {
-    findings.push({ severity: 'error', category: 'input.userNameForm', message: `Unknown authentication method "${abbreviate(String(auth), 40)}": use basic, ntlm, negotiate or auto.` });
+    findings.push({ severity: 'error', category: 'input.userNameForm', message: `Unknown authentication method "${abbreviate(String(auth), 40)}": use basic, ntlm, negotiate, auto or oauth.` });
+  }
+  if (auth === 'oauth' && !options.bearerToken) {
+    findings.push({ severity: 'error', category: 'input.missingUser', message: 'OAuth sign-in was chosen but nothing can provide a token for this run.' });
   }
   b.evidence.userNameForm = userNameForm(options.userName);
   b.detail('URL', target.url || '(none)').detail('Host', target.displayHost ? `${target.host} (${target.displayHost})` : target.host).detail('Port', target.port || undefined);
-  b.detail('User name', options.userName ? `${options.userName} (${describeForm(userNameForm(options.userName))})` : 'none (anonymous checks only)');
+  b.detail('User name', options.userName ? `${options.userName} (${describeForm(userNameForm(options.userName))})` : auth === 'oauth' ? 'from the OAuth sign-in' : 'none (anonymous checks only)');
   b.detail('Sign-in method', AUTH_LABELS[auth] ?? String(auth));
   if (auth !== 'basic' && options.domain?.trim()) b.detail('Domain for bare user names', options.domain.trim());
   for (const f of findings) b.child(childStep(`input.${f.category}`, f.message, f.severity === 'error' ? 'failed' : f.severity === 'warning' ? 'warning' : 'passed', f.message));
@@ -50,6 +55,6 @@ export async function runInputStep(ctx: ProbeContext): Promise<StepOutcome> {
   }
   ctx.push(warnings.length
     ? b.finish('warning', warnings.map((w) => w.message).join(' '), { category: warnings[0].category })
-    : b.finish('passed', `Probing ${target.url}${options.userName ? ` as ${options.userName}` : ' anonymously'}.`));
+    : b.finish('passed', `Probing ${target.url}${options.userName ? ` as ${options.userName}` : auth === 'oauth' ? ' with an OAuth sign-in' : ' anonymously'}.`));
   return 'next';
 }

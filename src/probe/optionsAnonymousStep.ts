@@ -9,7 +9,7 @@ export async function runOptionsAnonymousStep(ctx: ProbeContext): Promise<StepOu
   const connection = ctx.openHttpConnection();
   const b = ctx.begin('optionsAnonymous');
   const anon = await withAbort(connection.send({ method: 'OPTIONS', path: ctx.path, headers: {}, label: 'anonymous' }, ctx.signal), ctx.signal);
-  const plan = planAuthentication(ctx.auth, anon);
+  const plan = planAuthentication(ctx.auth, anon, { bearerAvailable: Boolean(ctx.options.bearerToken) });
   ctx.anonymous = anon;
   ctx.plan = plan;
   // The scheme the anonymous step checks for: the first to try, or (none usable) what was wanted.

@@ -1,7 +1,7 @@
 // Steps 5 and 6: the OPTIONS command, first without credentials (to learn which sign-in
 // schemes the server offers) and then with them (to read the ActiveSync headers a device
 // needs). The judging is separate from the sending so every status is read the same way.
-import { describeChallenges, offeredSchemes, parseWwwAuthenticate } from '../protocol/authChallenges';
+import { describeChallenges, offeredSchemes, parseMsDiagnostics, parseWwwAuthenticate } from '../protocol/authChallenges';
 import type { HttpResult } from './httpConnection';
 import type { FailureCategory, ProbeStep, StepEvidence } from './runModel';
 import {
@@ -55,6 +55,8 @@ export function recordResponse(b: StepBuilder, result: HttpResult): void {
   if (credentialUrl) b.evidence.credentialServiceUrl = credentialUrl;
   const location = headerValue(result.headers, 'x-ms-location') ?? headerValue(result.headers, 'location');
   if (location) b.evidence.redirectLocation = location;
+  const msDiagnostics = parseMsDiagnostics(headerValue(result.headers, 'x-ms-diagnostics'));
+  if (msDiagnostics) b.evidence.msDiagnostics = msDiagnostics;
 }
 
 export function judgeAnonymous(b: StepBuilder, result: HttpResult, authScheme = 'Basic'): ProbeStep {
@@ -101,7 +103,13 @@ export function judgeAuthenticated(b: StepBuilder, result: HttpResult, authSchem
   if (status === 401) {
     const schemes = offeredSchemes(ev.challenges ?? []);
     if (ev.challenges?.length) b.detail('Authentication offered', describeChallenges(ev.challenges));
-    if (schemes.length && !schemes.includes(authScheme.toLowerCase())) {
+    if (authScheme === 'Bearer') {
+      const bearer = ev.challenges?.find((c) => c.scheme.toLowerCase() === 'bearer');
+      const error = bearer?.params.error;
+      if (error) b.detail('Bearer error', error);
+      if (ev.msDiagnostics) b.detail('x-ms-diagnostics', `${ev.msDiagnostics.code}${ev.msDiagnostics.category ? ` (${ev.msDiagnostics.category})` : ''}${ev.msDiagnostics.reason ? `: ${ev.msDiagnostics.reason}` : ''}`);
+      summary = `The server refused the OAuth token (HTTP 401${error ? `, error "${error}"` : ''})${ev.msDiagnostics?.reason ? `: ${ev.msDiagnostics.reason}` : '.'}`;
+    } else if (schemes.length && !schemes.includes(authScheme.toLowerCase())) {
       summary += ` The server does not offer ${authScheme} here; it offers ${describeChallenges(ev.challenges ?? [])}.`;
     } else if (/^(ntlm|negotiate)$/i.test(authScheme)) {
       summary += ` With ${authScheme} this means a wrong password, a user the domain does not know (check the domain part of the name), or an account that is locked or disabled.`;

@@ -84,6 +84,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
     options.signal?.removeEventListener('abort', onUserAbort);
     ctx.close();
   }
+  // The account that signed in is the run's user when none was typed (VS Code and the CLI fill it the same way).
+  if (!run.userName && ctx.signedInAccount) run.userName = ctx.signedInAccount;
   const finishedAt = new Date();
   run.finishedAt = finishedAt.toISOString();
   run.durationMs = finishedAt.getTime() - startedAt.getTime();

@@ -59,6 +59,8 @@ export class ProbeContext {
   decisive: { scheme: AttemptScheme; statusCode?: number } | undefined;
   /** The authenticated OPTIONS step: the command steps run only if it worked, in a version it offered. */
   authenticated: ProbeStep | undefined;
+  /** The account an OAuth sign-in named (the run's user when none was typed). */
+  signedInAccount: string | undefined;
   /** How the command steps sign in: the way the authenticated OPTIONS got through. */
   commandCredentials: CommandCredentials | undefined;
   /** The device session, from the provision step on. */
@@ -91,6 +93,11 @@ export class ProbeContext {
     this.env = options.env ?? process.env;
     this.target = normalizeTarget(options.target, { allowHttp: options.allowHttp });
     this.auth = options.auth ?? 'basic';
+  }
+
+  /** Who the run signs in as: the user name typed, else the account the OAuth sign-in named. */
+  get userName(): string | undefined {
+    return this.options.userName || this.signedInAccount;
   }
 
   begin(id: StepId, title = defaultStepTitle(id)): StepBuilder {

@@ -1,4 +1,5 @@
 // What a caller (CLI, extension, batch, tests) can ask of one probe run.
+import type { BearerTokenSource } from './oauthToken';
 import type { AuthMethod, ProbeMode, ProbeRun, ProbeStep, StepId } from './runModel';
 
 export interface ProbeTimeouts {
@@ -41,6 +42,14 @@ export interface ProbeOptions extends ProbeProgress {
   /** Held in memory for the run only; never stored in the run. */
   password?: string;
   auth?: AuthMethod;
+  /**
+   * Where an OAuth access token comes from (auth 'oauth', or 'auto' when the server offers only
+   * Bearer). Called at most once, only after the anonymous OPTIONS showed Bearer is wanted; it may
+   * prompt a person. The token is held in memory for the run only; only its claims are recorded.
+   */
+  bearerToken?: BearerTokenSource;
+  /** The resource to ask a token for; default Exchange Online's for its hosts, else https://HOST (hybrid). */
+  oauthResource?: string;
   /** Domain for bare user names with NTLM. */
   domain?: string;
   /** Allow http:// targets (credentials then travel in clear text; the run warns). */

@@ -275,6 +275,12 @@ export interface StepEvidence {
   };
   /** The NTLM user and domain the authenticate message carried (never the password). */
   ntlmUser?: { user: string; domain: string; domainSource: 'userName' | 'upn' | 'option' | 'challenge' | 'none' };
+  /** Exchange's x-ms-diagnostics on an OAuth refusal, parsed (code, reason, error_category). */
+  msDiagnostics?: { code: string; reason?: string; category?: string };
+  /** OAuth: the access token's non-secret claims (never the token itself). */
+  oauthToken?: OAuthTokenEvidence;
+  /** OAuth: the sign-in, where the token came from or why there is none. */
+  oauthSignIn?: { source: string; resource?: string; account?: string; error?: string; errorCodes?: number[]; message?: string };
   /** Automatic sign-in: each method tried, in order, and how it went. */
   authAttempts?: Array<{ scheme: string; statusCode?: number; ok: boolean; error?: string }>;
   /** ActiveSync commands: the protocol version used and each command's decoded exchange. */
@@ -307,6 +313,25 @@ export interface EasEvidence {
   folders?: Array<{ serverId: string; parentId: string; name: string; type: number; typeName: string }>;
   /** Sync: the Inbox's item counts. */
   inbox?: { serverId: string; name: string; itemsReceived: number; estimate?: number; moreAvailable: boolean };
+}
+
+/** What an OAuth access token says about itself, read without trusting it. Times are ISO 8601. */
+export interface OAuthTokenEvidence {
+  /** 'opaque' when the token is not a JWT, so nothing could be read from it. */
+  format: 'jwt' | 'opaque';
+  audience?: string;
+  /** Delegated permissions (scp). */
+  scopes?: string[];
+  /** Application permissions (roles), for an app-only token. */
+  roles?: string[];
+  tenantId?: string;
+  issuer?: string;
+  /** The application the token was issued to (appid or azp). */
+  appId?: string;
+  userPrincipalName?: string;
+  issuedAt?: string;
+  notBefore?: string;
+  expiresAt?: string;
 }
 
 export interface ProbeStep {

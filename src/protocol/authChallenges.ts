@@ -92,3 +92,14 @@ export function describeChallenges(challenges: readonly AuthChallenge[]): string
     })
     .join(', ');
 }
+
+/**
+ * Exchange's `x-ms-diagnostics` header on an OAuth refusal: `2000003;reason="…";error_category="…"`
+ * (a captured Exchange 2019 answer has this shape). Undefined when the value has no leading number.
+ */
+export function parseMsDiagnostics(value: string | undefined): { code: string; reason?: string; category?: string } | undefined {
+  const m = /^\s*(\d{1,10})\s*(?:;|$)/.exec(value ?? '');
+  if (!m) return undefined;
+  const param = (name: string) => new RegExp(`${name}\\s*=\\s*"([^"]{0,500})"`, 'i').exec(value ?? '')?.[1];
+  return { code: m[1], reason: param('reason'), category: param('error_category') };
+}

@@ -120,6 +120,28 @@ const RELEASED_IDS = [
   'provisioning-policy/check-policy',
   'provisioning-policy/check-load-balancer-affinity',
   'provisioning-policy/rerun-probe',
+  // OAuth (Exchange Online and Hybrid Modern Authentication)
+  'oauth-token/read-claims',
+  'oauth-token/check-api-permission',
+  'oauth-token/grant-consent',
+  'oauth-token/request-eas-scope',
+  'oauth-token/check-token-age',
+  'oauth-token/rerun-probe',
+  'mailbox-activesync/check-licence',
+  'mailbox-activesync/check-cas-mailbox',
+  'mailbox-activesync/check-device-access',
+  'mailbox-activesync/rerun-probe',
+  'conditional-access/open-sign-in-logs',
+  'conditional-access/find-policy',
+  'conditional-access/check-device-state',
+  'conditional-access/decide-change',
+  'conditional-access/rerun-probe',
+  'hybrid-modern-auth/check-auth-server',
+  'hybrid-modern-auth/check-oauth2-client-profile',
+  'hybrid-modern-auth/check-intraorg-connector',
+  'hybrid-modern-auth/check-service-principal-names',
+  'hybrid-modern-auth/check-auth-certificate',
+  'hybrid-modern-auth/rerun-probe',
 ];
 
 function documentedIds(): { current: string[]; migrations: string } {

@@ -8,6 +8,7 @@ import { startLab, type RunningLab } from '../../src/lab/labServer';
 import { LAB_SCENARIOS } from '../../src/lab/scenarios';
 import { runProbe } from '../../src/probe/probe';
 import type { Confidence } from '../../src/diagnosis/diagnosisModel';
+import { labTokenSource } from './helpers/probeLabRuns';
 
 interface Expectation {
   /** Top cause id; undefined for a healthy scenario (no causes). */
@@ -64,6 +65,15 @@ const EXPECTED: Record<string, Expectation> = {
   'remote-wipe-pending': { top: 'command.remoteWipePending', confidence: 'high', evidence: /did not acknowledge/, checklist: 'remote-wipe-pending' },
   'maximum-devices': { top: 'command.maxDevices', confidence: 'high', evidence: /MaximumDevicesReached/, checklist: 'maximum-devices' },
   'coexistence-2003-exchange-vdir': { top: 'command.exchange2003MailboxAccess', confidence: 'high', evidence: /^500/, checklist: 'esm-2003-iwa' },
+  // OAuth runs (device code sign-in at the lab authority).
+  'exchange-online-oauth': {},
+  'exchange-online-oauth-wrong-audience': { top: 'oauth.wrongAudience', confidence: 'high', evidence: /graph\.microsoft\.com/, checklist: 'oauth-token' },
+  'exchange-online-oauth-missing-scope': { top: 'oauth.missingScope', confidence: 'high', evidence: /^EWS\.AccessAsUser\.All$/, checklist: 'oauth-token' },
+  'exchange-online-oauth-expired': { top: 'oauth.tokenExpired', confidence: 'high', evidence: /expired_token/, checklist: 'oauth-token' },
+  'exchange-online-oauth-eas-disabled': { top: 'oauth.mailboxNotEnabled', confidence: 'high', evidence: /^Bearer/, checklist: 'mailbox-activesync' },
+  'exchange-online-oauth-conditional-access': { top: 'oauth.conditionalAccess', confidence: 'high', evidence: /AADSTS53000/, checklist: 'conditional-access' },
+  'hybrid-modern-auth': {},
+  'hybrid-modern-auth-not-configured': { top: 'oauth.hybridNotConfigured', confidence: 'high', evidence: /oauth_not_available/, checklist: 'hybrid-modern-auth' },
 };
 
 const TIMEOUTS = { overallMs: 3000, dnsMs: 1000, connectMs: 1000, tlsMs: 1500, headersMs: 2000, bodyMs: 1000 };
@@ -96,6 +106,7 @@ describe('diagnosis against the lab', function () {
         timeouts: TIMEOUTS,
         proxy: '',
         labScenario: scenario.id,
+        ...(scenario.signIn === 'oauth' ? { auth: 'oauth' as const, userName: undefined, bearerToken: labTokenSource(lab, scenario.id), oauthResource: lab.oauth!.resourceFor(scenario.id) } : {}),
       });
       const d = diagnose(run);
       const summary = `${d.headline} | ${d.causes.map((c) => `${c.id}:${c.score}`).join(', ')}`;
@@ -114,7 +125,7 @@ describe('diagnosis against the lab', function () {
         if (expected.checklist) assert.ok(top.checklistIds.includes(expected.checklist), `${summary} checklists: ${top.checklistIds}`);
       }
       const markdown = renderRunMarkdown(run, d);
-      for (const text of [JSON.stringify(d), markdown]) assert.ok(!text.includes(scenario.credentials.password), 'the password never appears');
+      if (scenario.credentials.password) for (const text of [JSON.stringify(d), markdown]) assert.ok(!text.includes(scenario.credentials.password), 'the password never appears');
     });
   }
 });

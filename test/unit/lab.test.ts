@@ -6,6 +6,7 @@ import { COMMAND_STEP_IDS } from '../../src/probe/runModel';
 import { startLab, type LabRequestInfo, type RunningLab } from '../../src/lab/labServer';
 import { findScenario, LAB_SCENARIOS, type LabScenario } from '../../src/lab/scenarios';
 import { LAB_CLOUD_UPN, LAB_DOWN_LEVEL, LAB_PASSWORD, LAB_UPN, LAB_USER } from '../../src/lab/labAccounts';
+import { labTokenSource } from './helpers/probeLabRuns';
 import { header, headerValues, labRequest, type LabResponse } from './labHttpClient';
 
 const TLS_OK = (s: LabScenario) => s.transport === 'https' && s.tls === 'lab';
@@ -23,6 +24,14 @@ describe('lab server: HTTP behaviour', () => {
 
   const options = (id: string, basic?: { userName: string; password: string }, path?: string, method = 'OPTIONS', body?: string) =>
     labRequest(lab.urlFor(id), { ca: lab.caPem, basic, path, method, body });
+  /** A token from the lab authority's device code sign-in for an OAuth scenario (undefined on a refused sign-in). */
+  const tokenFor = async (id: string) => {
+    const source = labTokenSource(lab, id);
+    return source({ resource: lab.oauth!.resourceFor(id), scopes: [`${lab.oauth!.resourceFor(id)}/EAS.AccessAsUser.All`], signal: new AbortController().signal }).then(
+      (t) => t.accessToken,
+      () => undefined,
+    );
+  };
   const good = (id: string) => findScenario(id)!.credentials;
   const right = { userName: LAB_UPN, password: LAB_PASSWORD };
 
@@ -49,7 +58,8 @@ describe('lab server: HTTP behaviour', () => {
           assert.match(header(anonymous, 'Content-Type') ?? '', /^text\/html/);
         }
 
-        const authenticated = await options(scenario.id, scenario.credentials);
+        const token = scenario.signIn === 'oauth' ? await tokenFor(scenario.id) : undefined;
+        const authenticated = token ? await labRequest(lab.urlFor(scenario.id), { ca: lab.caPem, bearer: token }) : await options(scenario.id, scenario.credentials);
         const { outcome, category, failedStep } = scenario.expected;
         const leading = failedStep ?? scenario.expected.warningStep;
         const pastOptions = leading !== undefined && (COMMAND_STEP_IDS as readonly string[]).includes(leading);
@@ -63,6 +73,10 @@ describe('lab server: HTTP behaviour', () => {
           assertHealthyOptions(authenticated);
           const versions = header(authenticated, 'MS-ASProtocolVersions')!.split(',');
           assert.ok(!versions.includes('2.5') && !versions.some((v) => Number(v) >= 12), `no usable version in ${versions.join(',')}`);
+        } else if (category === 'oauth.signInFailed') {
+          // The authority refused the sign-in: no token, so the request went without one.
+          assert.equal(token, undefined);
+          assert.equal(authenticated.status, 401);
         } else if (category?.startsWith('http.') && failedStep !== 'optionsAnonymous') {
           assert.equal(authenticated.status, Number(category.slice('http.'.length)));
         } else {

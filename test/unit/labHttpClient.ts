@@ -15,6 +15,8 @@ export interface LabRequest {
   /** Replaces the path of the URL (e.g. '/EWS/Exchange.asmx'). */
   path?: string;
   basic?: { userName: string; password: string };
+  /** An OAuth access token, sent as `Authorization: Bearer …`. */
+  bearer?: string;
   body?: string;
   ca?: string;
 }
@@ -23,6 +25,7 @@ export function labRequest(url: string, request: LabRequest = {}): Promise<LabRe
   const target = new URL(url);
   if (request.path) target.pathname = request.path;
   const headers: Record<string, string> = { 'User-Agent': 'lab-test' };
+  if (request.bearer) headers.Authorization = `Bearer ${request.bearer}`;
   if (request.basic) {
     headers.Authorization = `Basic ${Buffer.from(`${request.basic.userName}:${request.basic.password}`, 'utf8').toString('base64')}`;
   }

@@ -51,6 +51,14 @@ const STABLE_IDS = [
   'remote-wipe-pending',
   'maximum-devices',
   'coexistence-2003-exchange-vdir',
+  'exchange-online-oauth',
+  'exchange-online-oauth-wrong-audience',
+  'exchange-online-oauth-missing-scope',
+  'exchange-online-oauth-expired',
+  'exchange-online-oauth-eas-disabled',
+  'exchange-online-oauth-conditional-access',
+  'hybrid-modern-auth',
+  'hybrid-modern-auth-not-configured',
 ];
 
 function connectOutcome(port: number): Promise<'connected' | string> {

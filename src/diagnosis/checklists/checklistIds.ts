@@ -21,6 +21,10 @@ export const CHECKLIST_ID = {
   remoteWipe: 'remote-wipe-pending',
   maxDevices: 'maximum-devices',
   provisioningPolicy: 'provisioning-policy',
+  oauthToken: 'oauth-token',
+  mailboxActiveSync: 'mailbox-activesync',
+  conditionalAccess: 'conditional-access',
+  hybridModernAuth: 'hybrid-modern-auth',
 } as const;
 
 export type ChecklistId = (typeof CHECKLIST_ID)[keyof typeof CHECKLIST_ID];

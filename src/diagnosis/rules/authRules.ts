@@ -22,6 +22,8 @@ export const authRules: DiagnosisRule = (facts) => {
   const noChallenge = hasFailure(facts, 'http.noChallenge');
   if (noChallenge) causes.push(noChallengeCause(facts, failureRef(noChallenge)));
   if (!unauthorized && !schemeFailure) return causes;
+  // A refused OAuth token is about the token, not a password: oauthRules explains it.
+  if (unauthorized && facts.usedScheme?.value === 'bearer') return causes;
 
   const failure = failureRef((unauthorized ?? schemeFailure)!);
   const a = analyse(facts);

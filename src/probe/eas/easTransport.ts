@@ -14,7 +14,8 @@ import { windowsAuthHandshake, type WindowsScheme } from '../ntlm/windowsAuthHan
 import type { EasCommandEvidence } from '../runModel';
 
 export type CommandCredentials =
-  | { kind: 'basic'; authorization: string }
+  /** Basic or Bearer: the very Authorization value the authenticated OPTIONS sent, on every command. */
+  | { kind: 'header'; authorization: string }
   /** NTLM and Negotiate authenticate the connection: the handshake is redone only when the server asks again. */
   | { kind: 'windows'; scheme: WindowsScheme; userName: string; password: string; domain?: string };
 
@@ -75,7 +76,7 @@ export class EasSession {
     if (bytes) headers['Content-Type'] = 'application/vnd.ms-sync.wbxml';
     const request = { method: 'POST' as const, path: this.query(command), headers, body: bytes, label, binaryBody: true, headersTimeoutMs };
     let http: HttpResult;
-    if (o.credentials.kind === 'basic') {
+    if (o.credentials.kind === 'header') {
       http = await withAbort(o.connection.send({ ...request, headers: { ...headers, Authorization: o.credentials.authorization } }, o.signal), o.signal);
     } else {
       http = await withAbort(o.connection.send(request, o.signal), o.signal);

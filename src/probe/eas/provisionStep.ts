@@ -157,7 +157,8 @@ function describePolicy(policy: Array<{ name: string; value: string }>): string 
 export async function runProvisionStep(ctx: ProbeContext): Promise<StepOutcome> {
   const { options } = ctx;
   const authenticated = ctx.authenticated;
-  if (!options.userName || !authenticated) return 'done';
+  // No authenticated step (an anonymous run): the device session is not part of this run.
+  if (!authenticated) return 'done';
   if (ctx.mode === 'options') return { stop: 'Not run: this was the light probe (OPTIONS only). Provision, FolderSync and Sync show whether a phone could really sync.' };
   const usable = authenticated.status === 'passed' || (authenticated.status === 'warning' && authenticated.failure?.category === 'eas.missingCommands');
   if (!usable || !ctx.connection || !ctx.commandCredentials) {
@@ -167,6 +168,9 @@ export async function runProvisionStep(ctx: ProbeContext): Promise<StepOutcome> 
         : 'Skipped: OPTIONS with credentials did not work, so no command was sent.',
     };
   }
+  const userName = ctx.userName;
+  // Every command names its user (MS-ASHTTP's User parameter); an opaque token names nobody.
+  if (!userName) return { stop: 'Not run: the token names no account and no user name was given, and every ActiveSync command must name its user. Give the user name to run the commands.' };
   const serverVersions = authenticated.evidence.protocolVersions ?? [];
   const version = chooseProtocolVersion(serverVersions, options.protocolVersion);
   if (!version) {
@@ -182,7 +186,7 @@ export async function runProvisionStep(ctx: ProbeContext): Promise<StepOutcome> 
   const session = new EasSession({
     connection: ctx.connection,
     path: ctx.path,
-    userName: options.userName,
+    userName,
     deviceId: ctx.deviceId,
     deviceType: ctx.deviceType,
     protocolVersion: version,

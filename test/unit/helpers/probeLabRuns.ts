@@ -3,7 +3,9 @@
 // forms a password could leak in (plain, Base64 alone, and inside a Basic Authorization value).
 import assert from 'node:assert/strict';
 import type { RunningLab } from '../../../src/lab/labServer';
+import { deviceCodeTokenSource } from '../../../src/cli/oauthSignIn';
 import { findScenario } from '../../../src/lab/scenarios';
+import type { BearerTokenSource } from '../../../src/probe/oauthToken';
 import { runProbe } from '../../../src/probe/probe';
 import type { ProbeOptions } from '../../../src/probe/probeOptions';
 import type { ProbeRun, ProbeStep } from '../../../src/probe/runModel';
@@ -11,10 +13,25 @@ import type { ProbeRun, ProbeStep } from '../../../src/probe/runModel';
 /** No proxy variables: a developer's HTTPS_PROXY must never reroute a loopback test. */
 export const NO_PROXY_ENV: NodeJS.ProcessEnv = Object.freeze({});
 
-/** Runs the probe against one lab scenario with the scenario's own credentials unless overridden. */
+/** Messages the lab's device code sign-in would show a person; tests may read them. */
+export const signInPrompts: string[] = [];
+
+/** The device code sign-in at the lab authority for an OAuth scenario, as the CLI does it. */
+export function labTokenSource(lab: RunningLab, id: string): BearerTokenSource {
+  assert.ok(lab.oauth, 'the lab runs no OAuth authority');
+  const stderr = { write: (text: string) => signInPrompts.push(text) } as unknown as NodeJS.WritableStream;
+  return deviceCodeTokenSource({ stderr }, { authority: lab.oauth.authorityFor(id), clientId: lab.oauth.clientId, caPem: lab.caPem });
+}
+
+/**
+ * Runs the probe against one lab scenario the way the scenario is meant to be signed in to: its
+ * own user name and password, or (OAuth scenarios) a device code sign-in at the lab authority.
+ */
 export function probeLabScenario(lab: RunningLab, id: string, overrides: Partial<ProbeOptions> = {}): Promise<ProbeRun> {
   const scenario = findScenario(id);
   assert.ok(scenario, `no lab scenario ${id}`);
+  const oauth: Partial<ProbeOptions> =
+    scenario.signIn === 'oauth' && lab.oauth ? { auth: 'oauth', userName: undefined, password: undefined, bearerToken: labTokenSource(lab, id), oauthResource: lab.oauth.resourceFor(id) } : {};
   return runProbe({
     target: lab.urlFor(id),
     userName: scenario.credentials.userName,
@@ -22,6 +39,7 @@ export function probeLabScenario(lab: RunningLab, id: string, overrides: Partial
     extraCaPem: lab.caPem,
     env: NO_PROXY_ENV,
     labScenario: id,
+    ...oauth,
     ...overrides,
   });
 }
