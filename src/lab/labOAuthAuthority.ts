@@ -142,7 +142,7 @@ export async function startLabAuthority(options: LabAuthorityOptions): Promise<L
   function deviceCode(res: ServerResponse, tenant: LabTenantPolicy, clientId: string, form: URLSearchParams): void {
     const scopes = (form.get('scope') ?? '').split(/\s+/).filter(Boolean);
     const device = randomBytes(32).toString('base64url');
-    const userCode = randomBytes(6).toString('base64url').toUpperCase().replace(/[^A-Z0-9]/g, 'X').slice(0, 9);
+    const userCode = randomBytes(8).toString('base64url').toUpperCase().replace(/[^A-Z0-9]/g, 'X').slice(0, 9);
     const now = Date.now();
     deviceGrants.set(device, { tenant, clientId, scopes, approvedAt: now + approveAfterMs, expiresAt: now + DEVICE_CODE_SECONDS * 1000, redeemed: false });
     const verificationUri = `${origin}/devicelogin`;
