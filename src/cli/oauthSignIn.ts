@@ -17,13 +17,6 @@ export interface CliOAuthOptions {
   stderr: Output;
 }
 
-/** The lab's authority for one scenario, as the lab reports it. */
-export interface LabAuthoritySetup {
-  authority: string;
-  clientId: string;
-  caPem: string;
-}
-
 const TENANT = /^[A-Za-z0-9.-]{1,253}$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -41,26 +34,30 @@ export async function tokenFromStdin(stdin: NodeJS.ReadStream): Promise<BearerTo
   return async () => ({ accessToken: token, source: 'standard input' });
 }
 
-/** The device code sign-in at Entra ID (or at the lab authority when `lab` is given). */
-export function deviceCodeTokenSource(options: CliOAuthOptions, lab?: LabAuthoritySetup): BearerTokenSource {
-  if (!lab && !options.clientId) {
+/** The device code sign-in at Microsoft Entra ID. */
+export function deviceCodeTokenSource(options: CliOAuthOptions): BearerTokenSource {
+  if (!options.clientId) {
     throw new UsageError('--auth oauth needs --client-id: the application (client) id of an app registration in your tenant with the delegated permission EAS.AccessAsUser.All and public client flows allowed (see README, "Exchange Online").');
   }
   return async ({ scopes, signal }) => {
     // msal-node is loaded only when a sign-in actually happens.
-    const { signInWithDeviceCode } = await import('../oauth/deviceCodeSignIn');
-    const authority = lab?.authority ?? `https://login.microsoftonline.com/${options.tenant ?? 'organizations'}`;
+    const { ENTRA_ID_HOST, signInWithDeviceCode } = await import('../oauth/deviceCodeSignIn');
+    const authority = `${ENTRA_ID_HOST}/${options.tenant ?? 'organizations'}`;
     const result = await signInWithDeviceCode({
       authority,
-      clientId: lab?.clientId ?? (options.clientId as string),
+      clientId: options.clientId as string,
       scopes,
-      extraCaPem: lab?.caPem ?? options.extraCaPem,
-      customAuthority: Boolean(lab),
+      extraCaPem: options.extraCaPem,
       cacheFile: options.cacheFile,
-      prompt: (message) => options.stderr.write(`${terminalSafe(message)}\n`),
+      prompt: promptOn(options.stderr),
       signal,
       timeoutMs: 15 * 60_000,
     });
-    return { accessToken: result.accessToken, account: result.account, source: result.fromCache ? `cached sign-in (${options.cacheFile})` : lab ? 'device code sign-in at the lab authority' : `device code sign-in at ${new URL(authority).host}` };
+    return { accessToken: result.accessToken, account: result.account, source: result.fromCache ? `cached sign-in (${options.cacheFile})` : `device code sign-in at ${new URL(authority).host}` };
   };
+}
+
+/** Sign-in instructions come from the authority: shown on standard error, control characters removed. */
+export function promptOn(stderr: Output): (message: string) => void {
+  return (message) => stderr.write(`${terminalSafe(message)}\n`);
 }

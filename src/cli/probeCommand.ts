@@ -17,7 +17,7 @@ import { flag, has, integerFlag, parseArgs, UsageError, type FlagSpec } from './
 import { nagiosResult, type CertificateThresholds } from './nagiosOutput';
 import type { CliIo } from './cliIo';
 import { renderHumanReport } from './humanReport';
-import { deviceCodeTokenSource, tokenFromStdin, validateOAuthFlags } from './oauthSignIn';
+import { deviceCodeTokenSource, promptOn, tokenFromStdin, validateOAuthFlags } from './oauthSignIn';
 import { resolvePassword } from './passwordSource';
 import { authFlag, readCaFile, RUN_FLAGS } from './runFlags';
 import { styleFor } from './terminalStyle';
@@ -186,7 +186,7 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
       if (scenario.signIn !== 'oauth' || auth !== 'oauth') userName ??= scenario.credentials.userName;
       if (lab.oauth && scenario.oauth && (auth === 'oauth' || auth === 'auto') && !tokenStdin) {
         oauthResource = lab.oauth.resourceFor(scenario.id);
-        bearerToken = deviceCodeTokenSource({ cacheFile: tokenCache, stderr: io.stderr }, { authority: lab.oauth.authorityFor(scenario.id), clientId: lab.oauth.clientId, caPem: lab.caPem });
+        bearerToken = lab.oauth.tokenSource(scenario.id, { prompt: promptOn(io.stderr), cacheFile: tokenCache });
       }
       // The scenario's own test password, unless the user chose to supply one (e.g. to see a wrong one fail).
       const supplied = has(args, 'password-stdin') || io.env.ACTIVESYNC_PASSWORD !== undefined;

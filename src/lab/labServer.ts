@@ -12,6 +12,8 @@ import { createLabRequestHandler, type LabRequestInfo } from './labRequestHandle
 import { LAB_SCENARIOS, type LabScenario } from './scenarios';
 import { TLS10_SERVER_OPTIONS, tls10Unavailable } from './legacyTlsSupport';
 import { EXCHANGE_ONLINE_RESOURCE, LAB_OAUTH_CLIENT_ID, startLabAuthority, type LabAuthority } from './labOAuthAuthority';
+import { signInWithDeviceCode } from '../oauth/deviceCodeSignIn';
+import type { BearerTokenSource } from '../probe/oauthToken';
 
 export type { LabRequestInfo } from './labRequestHandler';
 export { formatLabListing } from './labListing';
@@ -53,6 +55,11 @@ export interface LabOAuthEndpoints {
   authorityFor(scenarioId: string): string;
   /** The resource the scenario's server accepts tokens for (Exchange Online's, or the server's own URL). */
   resourceFor(scenarioId: string): string;
+  /**
+   * The device code sign-in at the lab authority through msal-node, as a probe's token source.
+   * `prompt` receives the instructions a person would follow (the lab approves by itself).
+   */
+  tokenSource(scenarioId: string, options: { prompt(message: string): void; cacheFile?: string }): BearerTokenSource;
 }
 
 export interface StartLabOptions {
@@ -168,6 +175,20 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     tenantFor: (id) => oauthSetup(id).tenantId,
     authorityFor: (id) => authority!.authorityUrl(oauthSetup(id).tenantId),
     resourceFor: (id) => (oauthSetup(id).audience === 'exchangeOnline' ? EXCHANGE_ONLINE_RESOURCE : `https://${new URL(urlFor(id)).hostname}`),
+    tokenSource: (id, { prompt, cacheFile }) => async ({ scopes, signal }) => {
+      const result = await signInWithDeviceCode({
+        authority: authority!.authorityUrl(oauthSetup(id).tenantId),
+        clientId: LAB_OAUTH_CLIENT_ID,
+        scopes,
+        extraCaPem: certs.caPem,
+        customAuthority: true,
+        cacheFile,
+        prompt,
+        signal,
+        timeoutMs: 60_000,
+      });
+      return { accessToken: result.accessToken, account: result.account, source: result.fromCache ? `cached sign-in (${cacheFile})` : 'device code sign-in at the lab authority' };
+    },
   };
   return {
     host: urlHost,

@@ -4,7 +4,7 @@
 // grep of every output and file for the access, refresh and ID tokens (only the 0600 cache the
 // user asked for may hold them).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diagnose } from '../../src/diagnosis/diagnose';
@@ -15,7 +15,6 @@ import { startLab, type RunningLab } from '../../src/lab/labServer';
 import { signInWithDeviceCode } from '../../src/oauth/deviceCodeSignIn';
 import { AuthorityNetworkClient } from '../../src/oauth/msalNetworkClient';
 import { findStep } from '../../src/probe/runModel';
-import { deviceCodeTokenSource } from '../../src/cli/oauthSignIn';
 import { runCli } from './helpers/cliFakeIo';
 import { labTokenSource, probeLabScenario, stepOf } from './helpers/probeLabRuns';
 
@@ -168,8 +167,7 @@ describe('OAuth sign-in (msal-node device code at the lab authority)', function 
     it('--token-cache: the second sign-in comes from the cache, without a prompt', async () => {
       const cacheFile = join(dir, 'engine-cache.json');
       const prompts: string[] = [];
-      const stderr = { write: (t: string) => prompts.push(t) } as unknown as NodeJS.WritableStream;
-      const source = deviceCodeTokenSource({ stderr, cacheFile }, { authority: lab.oauth!.authorityFor('exchange-online-oauth'), clientId: lab.oauth!.clientId, caPem: lab.caPem });
+      const source = lab.oauth!.tokenSource('exchange-online-oauth', { prompt: (m) => prompts.push(m), cacheFile });
       const request = { resource: 'https://outlook.office365.com', scopes: ['https://outlook.office365.com/EAS.AccessAsUser.All'], signal: new AbortController().signal };
       const first = await source(request);
       const second = await source(request);

@@ -3,7 +3,6 @@
 // forms a password could leak in (plain, Base64 alone, and inside a Basic Authorization value).
 import assert from 'node:assert/strict';
 import type { RunningLab } from '../../../src/lab/labServer';
-import { deviceCodeTokenSource } from '../../../src/cli/oauthSignIn';
 import { findScenario } from '../../../src/lab/scenarios';
 import type { BearerTokenSource } from '../../../src/probe/oauthToken';
 import { runProbe } from '../../../src/probe/probe';
@@ -19,8 +18,7 @@ export const signInPrompts: string[] = [];
 /** The device code sign-in at the lab authority for an OAuth scenario, as the CLI does it. */
 export function labTokenSource(lab: RunningLab, id: string): BearerTokenSource {
   assert.ok(lab.oauth, 'the lab runs no OAuth authority');
-  const stderr = { write: (text: string) => signInPrompts.push(text) } as unknown as NodeJS.WritableStream;
-  return deviceCodeTokenSource({ stderr }, { authority: lab.oauth.authorityFor(id), clientId: lab.oauth.clientId, caPem: lab.caPem });
+  return lab.oauth.tokenSource(id, { prompt: (message) => signInPrompts.push(message) });
 }
 
 /**
