@@ -12,6 +12,7 @@ import { isEngineLoaded } from './engineLoader';
 import { HistoryService } from './historyService';
 import { HistoryTreeProvider } from './historyTreeProvider';
 import { LabSession } from './labSession';
+import { useAuthenticationProviderForTests } from './microsoftSignIn';
 import { disposeLog, recentLogLines } from './logger';
 import { PersistentState } from './persistentState';
 import { RunComparisons } from './runComparisons';
@@ -88,6 +89,21 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
     runLabScenario: (scenarioId, overrides) => run.runLabScenario(scenarioId, overrides),
     runBatchFile: (file, password) => batch.runFile(vscode.Uri.file(file), { password }),
     labUrl: async (scenarioId) => (await lab.get()).urlFor(scenarioId),
+    labOAuth: async (scenarioId) => {
+      const running = await lab.get();
+      if (!running.oauth) throw new Error('The lab runs no OAuth authority.');
+      const source = running.oauth.tokenSource(scenarioId, { prompt: () => undefined });
+      return {
+        url: running.urlFor(scenarioId),
+        caFile: running.caFile,
+        signIn: async (scopes) => {
+          const token = await source({ resource: running.oauth!.resourceFor(scenarioId), scopes, signal: new AbortController().signal });
+          return { accessToken: token.accessToken, account: token.account };
+        },
+      };
+    },
+    // Never offered outside VS Code's test runs: a real user's sign-in always goes to Microsoft's provider.
+    useAuthenticationProviderForTests: context.extensionMode === vscode.ExtensionMode.Test ? useAuthenticationProviderForTests : undefined,
     cancelRun: () => run.cancel(),
     exportText: async (runId, format) => {
       const found = await history.get(runId);

@@ -22,12 +22,17 @@ export interface SettingsSnapshot {
   /** activesyncDoctor.deviceId / deviceType: the identity the commands present. */
   deviceId?: unknown;
   deviceType?: unknown;
+  /** activesyncDoctor.oauth.tenant and .clientId: for the Microsoft account sign-in. */
+  oauthTenant?: unknown;
+  oauthClientId?: unknown;
 }
 
 export interface SettingsOptions {
   options: Pick<ProbeOptions, 'timeouts' | 'crossCheck' | 'ignoreTrust' | 'allowHttp' | 'proxy' | 'auth' | 'domain' | 'mode' | 'deviceId' | 'deviceType'>;
   /** Sentences recorded in the run and shown to the user when a setting relaxes a check. */
   notes: string[];
+  /** For an OAuth sign-in through VS Code's Microsoft account. */
+  oauth?: { tenant?: string; clientId?: string };
 }
 
 const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -69,7 +74,12 @@ export function optionsFromSettings(settings: SettingsSnapshot): SettingsOptions
       deviceType,
     },
     notes,
+    oauth: { tenant: trimmed(settings.oauthTenant), clientId: trimmed(settings.oauthClientId) },
   };
+}
+
+function trimmed(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
 /** Records the notes in the run's input step (as details), so exports and history show them too. */

@@ -8,12 +8,13 @@ import type { ProbeRun } from '../probe/runModel';
 import type { Credentials } from './credentials';
 import { errorMessage } from '../common/errorMessage';
 import { loadEngine } from './engineLoader';
-import type { LabSession } from './labSession';
+import type { LabSession, RunningLab } from './labSession';
+import { microsoftAccountTokenSource } from './microsoftSignIn';
 import { log } from './logger';
 import type { PersistentState } from './persistentState';
 import { recordSettingNotes } from './probeSettings';
 import type { RunPublisher } from './runPublisher';
-import { probeOptionsForRun, trustLab } from './settingsReader';
+import { probeOptionsForRun, readSettingsOptions, trustLab } from './settingsReader';
 // A small pure function, imported directly rather than through the lazily loaded engine.
 import { serverKey, withoutCredentials } from './serverKey';
 import type { StepsTreeProvider } from './stepsTreeProvider';
@@ -57,6 +58,8 @@ export class RunController {
   }
 
   private async runForServer(target: string, knownUser: string | undefined): Promise<ProbeRun | undefined> {
+    // OAuth: no user name or password to ask for; the Microsoft account that signs in is the user.
+    if (readSettingsOptions().options.auth === 'oauth') return this.execute({ target, userName: knownUser });
     const userName = knownUser ?? (await this.deps.credentials.promptUserName(target));
     if (userName === undefined) return undefined;
     let password: string | undefined;
@@ -90,11 +93,13 @@ export class RunController {
   async runLabScenario(id: string, override: { userName?: string; password?: string } = {}): Promise<ProbeRun | undefined> {
     const scenario = loadEngine().LAB_SCENARIOS.find((s) => s.id === id);
     if (!scenario) throw new Error(`Unknown lab scenario: ${id}`);
+    // An OAuth scenario signs in at the lab's own authority: the account comes from that sign-in.
+    const oauth = scenario.signIn === 'oauth';
     return this.execute({
       target: '',
       labScenario: id,
-      userName: override.userName ?? scenario.credentials.userName,
-      password: override.password ?? scenario.credentials.password,
+      userName: override.userName ?? (oauth ? undefined : scenario.credentials.userName),
+      password: override.password ?? (oauth ? undefined : scenario.credentials.password),
     });
   }
 
@@ -132,14 +137,17 @@ export class RunController {
         async (progress, token) => {
           token.onCancellationRequested(() => abort.abort());
           let target = inputs.target;
+          let lab: RunningLab | undefined;
           if (inputs.labScenario) {
             progress.report({ message: 'Starting the built-in lab…' });
-            const lab = await this.deps.lab.get();
+            lab = await this.deps.lab.get();
             target = lab.urlFor(inputs.labScenario);
             trustLab(settings, lab.caPem, { labOnly: true });
           }
+          const oauth = oauthFor(inputs.labScenario, lab, settings.options.auth, settings.oauth ?? {});
           const options: ProbeOptions = {
             ...settings.options,
+            ...oauth,
             target,
             userName: inputs.userName,
             password: inputs.password,
@@ -192,4 +200,17 @@ export class RunController {
       if (answer) void vscode.commands.executeCommand('activesyncDoctor.showDiagnosis', run.id);
     });
   }
+}
+
+/**
+ * Where an OAuth token comes from: a lab OAuth scenario signs in at the lab's authority (the
+ * instructions go to the log; the lab approves by itself); any other run with OAuth (or automatic
+ * sign-in) uses VS Code's Microsoft account.
+ */
+function oauthFor(labScenario: string | undefined, lab: RunningLab | undefined, auth: ProbeOptions['auth'], settings: { tenant?: string; clientId?: string }): Pick<ProbeOptions, 'auth' | 'bearerToken' | 'oauthResource'> {
+  if (labScenario && lab?.oauth && loadEngine().findScenario(labScenario)?.signIn === 'oauth') {
+    return { auth: auth === 'auto' ? 'auto' : 'oauth', oauthResource: lab.oauth.resourceFor(labScenario), bearerToken: lab.oauth.tokenSource(labScenario, { prompt: (message) => log().info(message) }) };
+  }
+  if (auth === 'oauth' || auth === 'auto') return { bearerToken: microsoftAccountTokenSource(settings) };
+  return {};
 }

@@ -11,6 +11,8 @@ import { optionsFromSettings, type SettingsOptions } from './probeSettings';
 export interface RunSettings {
   options: SettingsOptions['options'] & Pick<ProbeOptions, 'extraCaPem'>;
   notes: string[];
+  /** Tenant and client id for an OAuth sign-in through VS Code's Microsoft account. */
+  oauth?: SettingsOptions['oauth'];
 }
 
 /**
@@ -19,10 +21,10 @@ export interface RunSettings {
  * the built-in lab alone (`labOnly`) skips the extra CA file: it trusts the lab's CA (see trustLab).
  */
 export async function probeOptionsForRun({ labOnly }: { labOnly: boolean }): Promise<RunSettings> {
-  const { options, notes } = readSettingsOptions();
+  const { options, notes, oauth } = readSettingsOptions();
   const extraCaPem = labOnly ? undefined : await readExtraCa();
   for (const note of notes) log().warn(note);
-  return { options: { ...options, extraCaPem }, notes };
+  return { options: { ...options, extraCaPem }, notes, oauth };
 }
 
 /**
@@ -50,6 +52,8 @@ export function readSettingsOptions(): SettingsOptions {
     testDepth: config.get('testDepth'),
     deviceId: config.get('deviceId'),
     deviceType: config.get('deviceType'),
+    oauthTenant: config.get('oauth.tenant'),
+    oauthClientId: config.get('oauth.clientId'),
   });
 }
 

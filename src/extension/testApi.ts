@@ -20,6 +20,16 @@ export interface ActiveSyncDoctorApi {
   runBatchFile(file: string, password?: string): Promise<BatchRunResult | undefined>;
   /** The URL of a scenario on this window's built-in lab (started if needed), for targets files. */
   labUrl(scenarioId: string): Promise<string>;
+  /**
+   * An OAuth scenario of this window's lab as a stand-in for a real server: its URL, the lab CA's
+   * file, and the lab authority's device code sign-in (for a test-only authentication provider).
+   */
+  labOAuth(scenarioId: string): Promise<{ url: string; caFile: string; signIn(scopes: string[]): Promise<{ accessToken: string; account?: string }> }>;
+  /**
+   * Only when VS Code runs the extension's tests (ExtensionMode.Test): sign in through another
+   * authentication provider than Microsoft's; undefined goes back to Microsoft's.
+   */
+  useAuthenticationProviderForTests?(providerId: string | undefined): void;
   /** Aborts the run in progress, as the progress notification's Cancel button does. */
   cancelRun(): void;
   /** The text "Export Report" would save for a stored run (the save dialog itself can't be driven). */

@@ -103,7 +103,8 @@ describe('diagnosis against the lab', function () {
         userName: scenario.credentials.userName,
         password: scenario.credentials.password,
         extraCaPem: lab.caPem,
-        timeouts: TIMEOUTS,
+        // A device code sign-in waits at least one polling interval (1 s) of the lab authority.
+        timeouts: scenario.signIn === 'oauth' ? { ...TIMEOUTS, overallMs: 15_000 } : TIMEOUTS,
         proxy: '',
         labScenario: scenario.id,
         ...(scenario.signIn === 'oauth' ? { auth: 'oauth' as const, userName: undefined, bearerToken: labTokenSource(lab, scenario.id), oauthResource: lab.oauth!.resourceFor(scenario.id) } : {}),
