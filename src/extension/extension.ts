@@ -97,7 +97,7 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
         url: running.urlFor(scenarioId),
         caFile: running.caFile,
         signIn: async (scopes) => {
-          const token = await source({ resource: running.oauth!.resourceFor(scenarioId), scopes, signal: new AbortController().signal });
+          const token = await source({ scopes, signal: new AbortController().signal });
           return { accessToken: token.accessToken, account: token.account };
         },
       };

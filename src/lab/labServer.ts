@@ -13,7 +13,6 @@ import { LAB_SCENARIOS, type LabScenario } from './scenarios';
 import { TLS10_SERVER_OPTIONS, tls10Unavailable } from './legacyTlsSupport';
 import { EXCHANGE_ONLINE_RESOURCE, LAB_OAUTH_CLIENT_ID, startLabAuthority, type LabAuthority } from './labOAuthAuthority';
 import { signInWithDeviceCode } from '../oauth/deviceCodeSignIn';
-import type { BearerTokenSource } from '../probe/oauthToken';
 
 export type { LabRequestInfo } from './labRequestHandler';
 export { formatLabListing } from './labListing';
@@ -44,6 +43,9 @@ export interface RunningLab {
   close(): Promise<void>;
 }
 
+/** A probe's token source (BearerTokenSource in src/probe/oauthToken.ts), spelled out: the lab does not import the probe. */
+export type LabTokenSource = (request: { scopes: string[]; signal: AbortSignal }) => Promise<{ accessToken: string; account?: string; source: string }>;
+
 /** What a client needs to sign in at the lab authority for one OAuth scenario. */
 export interface LabOAuthEndpoints {
   /** https://localhost:PORT, the authority's host (for msal's knownAuthorities). */
@@ -59,7 +61,7 @@ export interface LabOAuthEndpoints {
    * The device code sign-in at the lab authority through msal-node, as a probe's token source.
    * `prompt` receives the instructions a person would follow (the lab approves by itself).
    */
-  tokenSource(scenarioId: string, options: { prompt(message: string): void; cacheFile?: string }): BearerTokenSource;
+  tokenSource(scenarioId: string, options: { prompt(message: string): void; cacheFile?: string }): LabTokenSource;
 }
 
 export interface StartLabOptions {
