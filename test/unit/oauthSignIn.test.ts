@@ -56,7 +56,7 @@ describe('OAuth sign-in (msal-node device code at the lab authority)', function 
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stderr, /To sign in, use a web browser to open the page https:\/\/localhost:\d+\/devicelogin and enter the code [A-Z0-9]{9} /);
       assert.match(r.stdout, /Signed in as labuser@contoso\.onmicrosoft\.example \(device code sign-in at the lab authority\)/);
-      assert.match(r.stdout, /Exchange Online \(Office 365\) answered OPTIONS/);
+      assert.match(r.stdout, /answered OPTIONS \(MS-Server-ActiveSync 15\.20\)/);
       assert.match(r.stdout, /Result: PASSED/);
     });
 
