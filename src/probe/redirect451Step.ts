@@ -19,13 +19,13 @@ import { StepBuilder } from './stepBuilder';
 import { connectOnce } from './tcpStep';
 import { tlsHandshake } from './tlsStep';
 
-/** What the authenticated step's 451 follow-up needs from the run; one shape for Basic and Windows sign-in. */
+/** What the authenticated step's 451 follow-up needs from the run; one shape for Basic, Bearer and Windows sign-in. */
 export interface RedirectContext {
   /** The URL that answered 451. */
   current: string;
   /** The run's gated connection to the verified endpoint: a same-origin redirect is followed on it. */
   connection: ProbeHttpConnection;
-  /** Sends the authenticated request to `path` on `connection`: the Basic header, or an NTLM/Negotiate handshake. */
+  /** Sends the authenticated request to `path` on `connection`: the Basic or Bearer header, or an NTLM/Negotiate handshake. */
   sendWithCredentials(connection: ProbeHttpConnection, path: string): Promise<HttpResult>;
   /** The scheme the first request used (for the judge's wording). */
   scheme: AttemptScheme;

@@ -90,6 +90,56 @@ describe('credential gate: credentials only over the verified connection', funct
     });
   });
 
+  describe('an OAuth token (Bearer) meets the same gate', () => {
+    // Opaque on purpose: the gate judges the connection, never the token.
+    const TOKEN = 'opaque-bearer-token-7f3a9c';
+    const bearer = { auth: 'oauth' as const, bearerToken: async () => ({ accessToken: TOKEN, account: 'user@contoso.com', source: 'test' }) };
+    const offersBearer = { extraHeaders: ['WWW-Authenticate: Bearer authorization_uri="https://login.example/common/oauth2/authorize"'] };
+    const withToken = (s: HostileServer) => s.requests.filter((r) => r.authorization !== undefined && r.authorization.includes(TOKEN));
+
+    it('trusted first, self-signed on reconnect: the token is not sent, the step names the fingerprints', async () => {
+      const server = await start('exchange', { ...offersBearer, closeAfterAnonymous: true, certificate: (i) => (i === 0 ? 'lab' : 'selfSigned') });
+      const run = await probeHostile(server, bearer);
+      assert.ok(server.connections >= 2, 'the probe never reconnected, so the test proves nothing');
+      assert.equal(withCredentials(server).length, 0, 'the token reached a connection that was never verified');
+      const step = assertEndedWith(run, 'optionsAuthenticated', 'tls.unverifiedConnection');
+      assert.match(step.summary, /different certificate on reconnect/);
+      assert.ok(step.evidence.credentialGate?.presentedFingerprint);
+    });
+
+    it('the command steps after a Bearer OPTIONS send the same header, and a swapped certificate on their connection gets nothing', async () => {
+      const control = await start('exchange', { ...offersBearer, closeAfterAnonymous: true, closeAfterAuthenticated: true });
+      const controlRun = await probeHostile(control, { ...bearer, mode: 'commands' });
+      assert.equal(controlRun.steps.find((s) => s.id === 'optionsAuthenticated')?.status, 'passed');
+      const posts = withToken(control).filter((r) => r.method === 'POST');
+      assert.ok(posts.length >= 1, 'no command carried the token');
+      assert.ok(withToken(control).every((r) => r.authorization === `Bearer ${TOKEN}`));
+      assert.equal(withCredentials(control).length, withToken(control).length, 'a command signed in some other way');
+
+      const swapped = await start('exchange', { ...offersBearer, closeAfterAnonymous: true, closeAfterAuthenticated: true, certificate: (i) => (i <= 1 ? 'lab' : 'selfSigned') });
+      const run = await probeHostile(swapped, { ...bearer, mode: 'commands' });
+      assert.equal(withCredentials(swapped).length, 1, 'only the Bearer OPTIONS, on a verified connection, may carry the token');
+      const provision = assertEndedWith(run, 'provision', 'tls.unverifiedConnection');
+      assert.match(provision.summary, /different certificate on reconnect.*No credentials were sent over it/);
+    });
+
+    it('451 to the same host on another port: followed without the token', async () => {
+      const other = await start('exchange', offersBearer);
+      const redirecting = await start('redirect451', { ...offersBearer, location: () => other.url });
+      const run = await probeHostile(redirecting, bearer);
+      assert.ok(other.requests.length >= 1);
+      assert.equal(withCredentials(other).length, 0, 'the token reached another port');
+      assertEndedWith(run, 'optionsAuthenticated', 'http.451', 'warning');
+    });
+
+    it('control: 451 to another path on the same origin is followed with the token, on the verified connection', async () => {
+      const self: HostileServer = await start('redirect451', { ...offersBearer, location: () => `${self.origin}/mail/Microsoft-Server-ActiveSync` });
+      const run = await probeHostile(self, bearer);
+      assert.equal(withToken(self).length, 2, 'the same-origin redirect was not followed with the token');
+      assertEndedWith(run, 'optionsAuthenticated', 'http.redirectLoop');
+    });
+  });
+
   describe('451 redirects', () => {
     it('451 to http:// with --allow-http: not followed, the http server gets no connection', async () => {
       const plain = await start('exchange', { plain: true });

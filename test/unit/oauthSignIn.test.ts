@@ -11,6 +11,7 @@ import { diagnose } from '../../src/diagnosis/diagnose';
 import { renderRunMarkdown } from '../../src/diagnosis/markdownReport';
 import { labCertificates } from '../../src/lab/labCertificates';
 import { LAB_OAUTH_CLIENT_ID, startLabAuthority } from '../../src/lab/labOAuthAuthority';
+import type { LabRequestInfo } from '../../src/lab/labRequestHandler';
 import { startLab, type RunningLab } from '../../src/lab/labServer';
 import { signInWithDeviceCode } from '../../src/oauth/deviceCodeSignIn';
 import { AuthorityNetworkClient } from '../../src/oauth/msalNetworkClient';
@@ -134,8 +135,12 @@ describe('OAuth sign-in (msal-node device code at the lab authority)', function 
 
   describe('the engine', () => {
     let lab: RunningLab;
+    const requests: LabRequestInfo[] = [];
     before(async () => {
-      lab = await startLab({ scenarios: ['exchange-online-oauth', 'hybrid-modern-auth', 'exchange-online-bearer-only', 'exchange2016-healthy'] });
+      lab = await startLab({ scenarios: ['exchange-online-oauth', 'hybrid-modern-auth', 'exchange-online-bearer-only', 'exchange2016-healthy'], onRequest: (r) => requests.push(r) });
+    });
+    beforeEach(() => {
+      requests.length = 0;
     });
     after(() => lab?.close());
 
@@ -162,6 +167,19 @@ describe('OAuth sign-in (msal-node device code at the lab authority)', function 
       assert.deepEqual(sent, ['Authorization', 'Bearer [redacted]']);
       const everything = JSON.stringify(run) + renderRunMarkdown(run, diagnose(run));
       assertNoToken(everything, [token], 'run and Markdown report');
+    });
+
+    it('every ActiveSync command signs in with the Bearer token OPTIONS sent, through Ping in full mode', async () => {
+      const run = await probeLabScenario(lab, 'exchange-online-oauth', { mode: 'full' });
+      assert.equal(run.outcome, 'passed', JSON.stringify(run.steps.map((s) => [s.id, s.status, s.summary])));
+      for (const id of ['provision', 'folderSync', 'sync', 'ping']) assert.equal(stepOf(run, id).status, 'passed', `${id}: ${stepOf(run, id).summary}`);
+      const commands = requests.filter((r) => r.method === 'POST');
+      assert.ok(['Provision', 'FolderSync', 'Sync', 'Ping'].every((c) => commands.some((r) => r.command === c)), JSON.stringify(commands.map((r) => r.command)));
+      for (const r of commands) assert.deepEqual([r.command, r.scheme, r.auth, r.userName], [r.command, 'Bearer', 'accepted', 'labuser@contoso.onmicrosoft.example']);
+      // The commands name the user the sign-in named.
+      assert.match(stepOf(run, 'provision').evidence.http?.[0].url ?? '', /User=labuser%40contoso\.onmicrosoft\.example/);
+      const sent = stepOf(run, 'sync').evidence.http!.flatMap((e) => e.requestHeaders.filter(([n]) => /^authorization$/i.test(n)));
+      assert.ok(sent.length > 0 && sent.every(([, v]) => v === 'Bearer [redacted]'), JSON.stringify(sent));
     });
 
     it('--token-cache: the second sign-in comes from the cache, without a prompt', async () => {
