@@ -23,7 +23,7 @@ import { upnSignInChecklist } from './checklists/upnSignInChecklist';
 import { vdirAuthMethodsChecklist } from './checklists/vdirAuthMethodsChecklist';
 import { conditionalAccessChecklist } from './checklists/conditionalAccessChecklist';
 import { hybridModernAuthChecklist } from './checklists/hybridModernAuthChecklist';
-import { mailboxActiveSyncChecklist } from './checklists/mailboxActiveSyncChecklist';
+import { exchangeOnlineLicenceChecklist } from './checklists/exchangeOnlineLicenceChecklist';
 import { oauthTokenChecklist } from './checklists/oauthTokenChecklist';
 
 export { CHECKLIST_ID, type ChecklistId } from './checklists/checklistIds';
@@ -51,7 +51,7 @@ export const CHECKLISTS: readonly Checklist[] = [
   maxDevicesChecklist,
   provisioningPolicyChecklist,
   oauthTokenChecklist,
-  mailboxActiveSyncChecklist,
+  exchangeOnlineLicenceChecklist,
   conditionalAccessChecklist,
   hybridModernAuthChecklist,
 ];

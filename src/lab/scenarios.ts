@@ -138,6 +138,24 @@ function exchangeOnlineOAuth(id: string, title: string, description: string, ten
   };
 }
 
+/** On-premises Exchange 2019 with Hybrid Modern Authentication: Bearer beside Basic, tokens for the server's own URL. */
+function hybridOAuth(id: string, title: string, description: string, tenantId: string, oauth: Omit<LabOAuthSetup, 'tenantId' | 'audience' | 'tenant'>, expected: LabScenario['expected']): LabScenario {
+  return {
+    id,
+    title,
+    description,
+    credentials: { userName: LAB_UPN, password: '' },
+    expected,
+    tls: 'lab',
+    transport: 'https',
+    server: 'exchange2019',
+    accounts: 'onPremises',
+    eas: { kind: 'oauth' },
+    signIn: 'oauth',
+    oauth: { tenantId, audience: 'ownUrl', tenant: { grantedScopes: EXCHANGE_SCOPES }, ...oauth },
+  };
+}
+
 /**
  * OAuth scenarios (appended, so the fixed-port numbering above stays). Their expectations are
  * those of a run with `--auth oauth`; every tenant id is made up.
@@ -149,34 +167,8 @@ const OAUTH_SCENARIOS: LabScenario[] = [
   exchangeOnlineOAuth('exchange-online-oauth-expired', 'Exchange Online: expired token', 'The token was past its expiry when it was sent (a stale cached token, or a clock far off); Exchange Online refuses it with 401 invalid_token.', '5a1ab000-0000-4000-8000-0000000000a4', { tenant: { grantedScopes: EXCHANGE_SCOPES, lifetimeSeconds: -1200 } }, failsAt('optionsAuthenticated', 'http.401')),
   exchangeOnlineOAuth('exchange-online-oauth-eas-disabled', 'Exchange Online: mailbox without ActiveSync (licence or CAS setting)', 'The token is valid, but the user has no Exchange Online licence or ActiveSync is switched off for the mailbox (Set-CASMailbox -ActiveSyncEnabled $false); Exchange Online answers 403.', '5a1ab000-0000-4000-8000-0000000000a5', { tenant: { grantedScopes: EXCHANGE_SCOPES }, mailbox: 'activeSyncDisabled' }, failsAt('optionsAuthenticated', 'http.403')),
   exchangeOnlineOAuth('exchange-online-oauth-conditional-access', 'Exchange Online: Conditional Access blocks the sign-in', 'A Conditional Access policy requires a compliant device: the authority refuses the device code sign-in with AADSTS53000, so no token reaches Exchange.', '5a1ab000-0000-4000-8000-0000000000a6', { tenant: { grantedScopes: EXCHANGE_SCOPES, refuseSignIn: 'conditionalAccess' } }, failsAt('optionsAuthenticated', 'oauth.signInFailed')),
-  {
-    id: 'hybrid-modern-auth',
-    title: 'Exchange 2019 with Hybrid Modern Authentication',
-    description: 'An on-premises Exchange 2019 whose 401 offers Bearer with authorization_uri (Hybrid Modern Authentication) beside Basic; a token from the lab authority for the server\'s own URL signs in.',
-    credentials: { userName: LAB_UPN, password: '' },
-    expected: PASSED,
-    tls: 'lab',
-    transport: 'https',
-    server: 'exchange2019',
-    accounts: 'onPremises',
-    eas: { kind: 'oauth' },
-    signIn: 'oauth',
-    oauth: { tenantId: '5a1ab000-0000-4000-8000-0000000000b1', audience: 'ownUrl', tenant: { grantedScopes: EXCHANGE_SCOPES } },
-  },
-  {
-    id: 'hybrid-modern-auth-not-configured',
-    title: 'Exchange 2019 offering Bearer without a working OAuth set-up',
-    description: 'An on-premises Exchange 2019 offers Bearer, but has no working authorization server for Entra ID tokens (Get-AuthServer, OAuth2ClientProfileEnabled): every token gets 401 with x-ms-diagnostics error_category oauth_not_available.',
-    credentials: { userName: LAB_UPN, password: '' },
-    expected: failsAt('optionsAuthenticated', 'http.401'),
-    tls: 'lab',
-    transport: 'https',
-    server: 'exchange2019',
-    accounts: 'onPremises',
-    eas: { kind: 'oauth' },
-    signIn: 'oauth',
-    oauth: { tenantId: '5a1ab000-0000-4000-8000-0000000000b2', audience: 'ownUrl', tenant: { grantedScopes: EXCHANGE_SCOPES }, serverRefusesOAuth: true },
-  },
+  hybridOAuth('hybrid-modern-auth', 'Exchange 2019 with Hybrid Modern Authentication', 'An on-premises Exchange 2019 whose 401 offers Bearer with authorization_uri (Hybrid Modern Authentication) beside Basic; a token from the lab authority for the server\'s own URL signs in.', '5a1ab000-0000-4000-8000-0000000000b1', {}, PASSED),
+  hybridOAuth('hybrid-modern-auth-not-configured', 'Exchange 2019 offering Bearer without a working OAuth set-up', 'An on-premises Exchange 2019 offers Bearer, but has no working authorization server for Entra ID tokens (Get-AuthServer, OAuth2ClientProfileEnabled): every token gets 401 with x-ms-diagnostics error_category oauth_not_available.', '5a1ab000-0000-4000-8000-0000000000b2', { serverRefusesOAuth: true }, failsAt('optionsAuthenticated', 'http.401')),
 ];
 export const LAB_SCENARIOS: readonly LabScenario[] = [
   {

@@ -70,7 +70,7 @@ const EXPECTED: Record<string, Expectation> = {
   'exchange-online-oauth-wrong-audience': { top: 'oauth.wrongAudience', confidence: 'high', evidence: /graph\.microsoft\.com/, checklist: 'oauth-token' },
   'exchange-online-oauth-missing-scope': { top: 'oauth.missingScope', confidence: 'high', evidence: /^EWS\.AccessAsUser\.All$/, checklist: 'oauth-token' },
   'exchange-online-oauth-expired': { top: 'oauth.tokenExpired', confidence: 'high', evidence: /expired_token/, checklist: 'oauth-token' },
-  'exchange-online-oauth-eas-disabled': { top: 'oauth.mailboxNotEnabled', confidence: 'high', evidence: /^Bearer/, checklist: 'mailbox-activesync' },
+  'exchange-online-oauth-eas-disabled': { top: 'oauth.mailboxNotEnabled', confidence: 'high', evidence: /^Bearer/, checklist: 'exchange-online-licence' },
   'exchange-online-oauth-conditional-access': { top: 'oauth.conditionalAccess', confidence: 'high', evidence: /AADSTS53000/, checklist: 'conditional-access' },
   'hybrid-modern-auth': {},
   'hybrid-modern-auth-not-configured': { top: 'oauth.hybridNotConfigured', confidence: 'high', evidence: /oauth_not_available/, checklist: 'hybrid-modern-auth' },

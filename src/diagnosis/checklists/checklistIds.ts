@@ -22,7 +22,7 @@ export const CHECKLIST_ID = {
   maxDevices: 'maximum-devices',
   provisioningPolicy: 'provisioning-policy',
   oauthToken: 'oauth-token',
-  mailboxActiveSync: 'mailbox-activesync',
+  exchangeOnlineLicence: 'exchange-online-licence',
   conditionalAccess: 'conditional-access',
   hybridModernAuth: 'hybrid-modern-auth',
 } as const;

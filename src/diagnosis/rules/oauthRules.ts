@@ -156,7 +156,7 @@ function mailboxNotEnabled(facts: RunFacts): DiagnosisCause {
     explanation: `Exchange accepted the OAuth token${user ? ` of ${user}` : ''} and still refused ActiveSync with 403. The sign-in is fine; the mailbox is not allowed: the user has no Exchange Online licence (no mailbox), ActiveSync is switched off for the mailbox, or a device access rule blocks the client.`,
     supporting: [ref('optionsAuthenticated', 'HTTP status', '403'), ref(facts.usedScheme?.stepId ?? 'optionsAuthenticated', 'Signed in with', 'Bearer (OAuth)'), ...(user ? [ref(facts.oauthToken?.stepId ?? 'optionsAuthenticated', 'Token user (upn)', user)] : [])],
     checks: ['Check the user\'s licences include Exchange Online.', 'Get-CASMailbox <user> | Format-List ActiveSyncEnabled'],
-    checklistIds: [CHECKLIST_ID.mailboxActiveSync],
+    checklistIds: [CHECKLIST_ID.exchangeOnlineLicence, CHECKLIST_ID.easUserEnabled, CHECKLIST_ID.deviceAccess],
     searchTerms: ['ActiveSyncEnabled', 'Exchange Online ActiveSync 403'],
   });
 }
