@@ -1,7 +1,7 @@
 // `activesync-doctor diff A.json B.json`: what changed between two runs, each exported with
 // `probe --json` or from the History's JSON export. The earlier run (by start time) is the
 // "before". Exit 0 when the later run is no worse, 1 when a step regressed, 2 for bad input.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readBoundedFile } from '../common/boundedFileRead';
 import { stripControlCharacters, terminalInertJson } from '../common/textSafety';
 import { compareRuns, oldestFirst } from '../compare/compareRuns';
 import { renderComparisonMarkdown } from '../compare/comparisonMarkdown';
@@ -29,7 +29,8 @@ export async function diffCommand(argv: readonly string[], io: CliIo): Promise<n
   const args = parseArgs(argv, { json: {}, markdown: {} });
   if (args.positionals.length !== 2) throw new UsageError('Give two run files: activesync-doctor diff earlier.json later.json');
   if (has(args, 'json') && has(args, 'markdown')) throw new UsageError('Choose --json or --markdown, not both.');
-  const [first, second] = args.positionals.map(readRunFile);
+  const first = await readRunFile(args.positionals[0]);
+  const second = await readRunFile(args.positionals[1]);
   // "before" and "after" follow the clock, not the argument order.
   const comparison = compareRuns(...oldestFirst(first, second));
   if (has(args, 'json')) io.stdout.write(`${terminalInertJson(comparison)}\n`);
@@ -38,15 +39,9 @@ export async function diffCommand(argv: readonly string[], io: CliIo): Promise<n
   return comparison.regressed ? 1 : 0;
 }
 
-function readRunFile(path: string): ProbeRun {
+async function readRunFile(path: string): Promise<ProbeRun> {
   const shown = path.slice(0, 200);
-  let text: string;
-  try {
-    text = readBounded(path, MAX_RUN_FILE_BYTES);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`Cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = await readBoundedFile(path, 'run file', { maxBytes: MAX_RUN_FILE_BYTES, regularFileOnly: true, oversizeReason: 'that is not one run' });
   let value: unknown;
   try {
     value = JSON.parse(text.replace(/^\uFEFF/, ''));
@@ -56,19 +51,4 @@ function readRunFile(path: string): ProbeRun {
   const run = runFromDocument(value);
   if (typeof run === 'string') throw new UsageError(`${shown} is not a run to compare: ${run}.`);
   return run;
-}
-
-/** Reads at most maxBytes; a larger file (or a device that never ends) is refused, not loaded. */
-function readBounded(path: string, maxBytes: number): string {
-  const fd = openSync(path, 'r');
-  try {
-    if (!fstatSync(fd).isFile()) throw new UsageError(`${path.slice(0, 200)} is not a file.`);
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    for (let n = 1; n > 0 && length <= maxBytes; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > maxBytes) throw new UsageError(`${path.slice(0, 200)} is larger than ${maxBytes / 1024 / 1024} MB; that is not one run.`);
-    return buffer.toString('utf8', 0, length);
-  } finally {
-    closeSync(fd);
-  }
 }

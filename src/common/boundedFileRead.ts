@@ -1,6 +1,7 @@
-// Reads a file the user named (a CA file, a batch targets file) with a hard cap on its size.
-// The cap is enforced while reading, not by asking stat: a device such as /dev/zero or a FIFO
-// reports size 0 and never ends, and a file can grow between stat and read.
+// Reads a file the user named (a CA file, a batch targets file, a run to compare) with a hard cap
+// on its size. The cap is enforced while reading, not by asking stat: a device such as /dev/zero
+// or a FIFO reports size 0 and never ends, and a file can grow between stat and read.
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** 4 MiB: far more than any list of servers or bundle of CA certificates someone keeps by hand. */
@@ -14,15 +15,31 @@ export class UserFileError extends Error {
   }
 }
 
+export interface BoundedReadOptions {
+  /** The cap; MAX_USER_FILE_BYTES unless the caller's files are known to be larger. */
+  maxBytes?: number;
+  /**
+   * Refuse anything but a regular file (a directory, a device, a FIFO). For files that are only
+   * ever saved documents; a CA file may come from a pipe (`--ca <(…)`), so this is the caller's choice.
+   */
+  regularFileOnly?: boolean;
+  /** Why a file over the cap cannot be what was asked for; by default "that is not a <what> anyone keeps by hand". */
+  oversizeReason?: string;
+}
+
 /** The file as UTF-8 text, or a UserFileError naming `file` (what: "CA file", "targets file"). */
-export async function readBoundedFile(file: string, what: string, maxBytes = MAX_USER_FILE_BYTES): Promise<string> {
+export async function readBoundedFile(file: string, what: string, options: BoundedReadOptions = {}): Promise<string> {
+  const maxBytes = options.maxBytes ?? MAX_USER_FILE_BYTES;
+  const name = file.slice(0, 200);
   let handle;
   try {
-    handle = await open(file, 'r');
+    // Non-blocking so that a FIFO nobody writes to is refused below instead of hanging the open.
+    handle = await open(file, options.regularFileOnly ? constants.O_RDONLY | constants.O_NONBLOCK : 'r');
   } catch (error) {
-    throw new UserFileError(`Cannot read the ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UserFileError(`Cannot read the ${what} ${name}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
+    if (options.regularFileOnly && !(await handle.stat()).isFile()) throw new UserFileError(`The ${what} ${name} is not a file (a directory, a device or a pipe).`);
     const chunks: Buffer[] = [];
     let total = 0;
     // One byte beyond the cap tells "exactly at the cap" from "over it".
@@ -32,12 +49,12 @@ export async function readBoundedFile(file: string, what: string, maxBytes = MAX
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
-      if (total > maxBytes) throw new UserFileError(`${file} is larger than ${formatSize(maxBytes)}; that is not a ${what} anyone keeps by hand.`);
+      if (total > maxBytes) throw new UserFileError(`${name} is larger than ${formatSize(maxBytes)}; ${options.oversizeReason ?? `that is not a ${what} anyone keeps by hand`}.`);
     }
     return Buffer.concat(chunks, total).toString('utf8');
   } catch (error) {
     if (error instanceof UserFileError) throw error;
-    throw new UserFileError(`Cannot read the ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UserFileError(`Cannot read the ${what} ${name}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   } finally {
     await handle.close().catch(() => undefined);
   }

@@ -2,6 +2,7 @@
 // regressed, 2 bad input), its JSON and Markdown, and that nothing from a file reaches the
 // terminal or the Markdown unescaped.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,11 +101,19 @@ describe('activesync-doctor diff', function () {
     });
   }
 
+  it('refuses a FIFO nobody writes to at once instead of waiting on it', async function () {
+    const fifo = join(dir, 'run.fifo');
+    if (spawnSync('mkfifo', [fifo]).status !== 0) this.skip();
+    const r = await runCli(['diff', fifo, file('x.json', later)]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /run\.fifo is not a file/);
+  });
+
   it('refuses a file larger than any run instead of loading it', async () => {
     const { MAX_RUN_FILE_BYTES } = await import('../../src/cli/diffCommand');
     const big = file('big.json', `{"pad":"${'x'.repeat(MAX_RUN_FILE_BYTES)}"}`);
     const r = await runCli(['diff', big, file('x.json', later)]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /big\.json is larger than 8 MB/);
+    assert.match(r.stderr, /big\.json is larger than 8 MiB/);
   });
 });
