@@ -1,6 +1,6 @@
-// The activesync-doctor command line: probe, lab, demo. Usage errors exit 2 with one clear
-// line; failures of the server under test exit 1 with the report; nothing shows a stack trace
-// unless ACTIVESYNC_DOCTOR_DEBUG is set.
+// The activesync-doctor command line; its commands are the table COMMANDS below. Usage errors
+// exit 2 with one clear line; failures of the server under test exit 1 with the report; nothing
+// shows a stack trace unless ACTIVESYNC_DOCTOR_DEBUG is set.
 import { setFlagsFromString } from 'node:v8';
 import { ENGINE_VERSION } from '../common/engineVersion';
 import { UserFileError } from '../common/boundedFileRead';
@@ -24,6 +24,22 @@ Examples:
   activesync-doctor probe --lab coexistence-2003-basic-only
   activesync-doctor diff before.json after.json`;
 
+interface CliCommand {
+  /** Printed for --help; a command without one (demo) just runs. */
+  usage?: string;
+  run(argv: readonly string[], io: CliIo): Promise<number>;
+}
+
+// Each command is loaded only when asked for: `lab` pulls in node-forge, `probe` undici.
+const COMMANDS: Record<string, () => Promise<CliCommand>> = {
+  probe: () => import('./probeCommand').then((m) => ({ usage: m.PROBE_USAGE, run: m.probeCommand })),
+  batch: () => import('./batchCommand').then((m) => ({ usage: m.BATCH_USAGE, run: m.batchCommand })),
+  diff: () => import('./diffCommand').then((m) => ({ usage: m.DIFF_USAGE, run: m.diffCommand })),
+  exporter: () => import('./exporterCommand').then((m) => ({ usage: m.EXPORTER_USAGE, run: m.exporterCommand })),
+  lab: () => import('./labCommand').then((m) => ({ usage: m.LAB_USAGE, run: m.labCommand })),
+  demo: () => import('./demoCommand').then((m) => ({ run: (_argv, io) => m.demoCommand(io) })),
+};
+
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -36,40 +52,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 0;
     }
     const wantsHelp = rest.includes('--help') || rest.includes('-h');
-    // Each command is loaded only when asked for: `lab` pulls in node-forge, `probe` undici.
-    switch (command) {
-      case 'probe': {
-        const { PROBE_USAGE, probeCommand } = await import('./probeCommand');
-        if (wantsHelp) return void io.stdout.write(`${PROBE_USAGE}\n`), 0;
-        return await probeCommand(rest, io);
-      }
-      case 'batch': {
-        const { BATCH_USAGE, batchCommand } = await import('./batchCommand');
-        if (wantsHelp) return void io.stdout.write(`${BATCH_USAGE}\n`), 0;
-        return await batchCommand(rest, io);
-      }
-      case 'diff': {
-        const { DIFF_USAGE, diffCommand } = await import('./diffCommand');
-        if (wantsHelp) return void io.stdout.write(`${DIFF_USAGE}\n`), 0;
-        return await diffCommand(rest, io);
-      }
-      case 'exporter': {
-        const { EXPORTER_USAGE, exporterCommand } = await import('./exporterCommand');
-        if (wantsHelp) return void io.stdout.write(`${EXPORTER_USAGE}\n`), 0;
-        return await exporterCommand(rest, io);
-      }
-      case 'lab': {
-        const { LAB_USAGE, labCommand } = await import('./labCommand');
-        if (wantsHelp) return void io.stdout.write(`${LAB_USAGE}\n`), 0;
-        return await labCommand(rest, io);
-      }
-      case 'demo': {
-        const { demoCommand } = await import('./demoCommand');
-        return await demoCommand(io);
-      }
-      default:
-        throw new UsageError(`Unknown command "${command.slice(0, 40)}". Commands: probe, batch, diff, exporter, lab, demo (--help for more).`);
+    const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!load) throw new UsageError(`Unknown command "${command.slice(0, 40)}". Commands: ${Object.keys(COMMANDS).join(', ')} (--help for more).`);
+    const { usage, run } = await load();
+    if (wantsHelp && usage) {
+      io.stdout.write(`${usage}\n`);
+      return 0;
     }
+    return await run(rest, io);
   } catch (error) {
     if (command === 'probe' && (await import('./probeCommand')).wantsNagiosFormat(rest)) {
       // A monitoring system reads stdout and the exit code: a broken check is UNKNOWN (3), never 2.
