@@ -43,6 +43,15 @@ export const AV_ID = {
   channelBindings: 10,
 } as const;
 
+/** The target-information entries that are names (UTF-16LE), and the field each fills. */
+const AV_NAME_FIELDS: Partial<Record<number, 'netbiosComputer' | 'netbiosDomain' | 'dnsComputer' | 'dnsDomain' | 'dnsTree'>> = {
+  [AV_ID.nbComputerName]: 'netbiosComputer',
+  [AV_ID.nbDomainName]: 'netbiosDomain',
+  [AV_ID.dnsComputerName]: 'dnsComputer',
+  [AV_ID.dnsDomainName]: 'dnsDomain',
+  [AV_ID.dnsTreeName]: 'dnsTree',
+};
+
 /** Large enough for any real challenge (a few hundred bytes), small enough to bound the work. */
 export const MAX_CHALLENGE_BYTES = 16 * 1024;
 const MAX_AV_PAIRS = 64;
@@ -162,28 +171,10 @@ function readAvPairs(info: Buffer, message: NtlmChallengeMessage, warnings: stri
     }
     const value = info.subarray(pos, pos + length);
     pos += length;
-    switch (id) {
-      case AV_ID.nbComputerName:
-        message.netbiosComputer = cleanText(utf16(value));
-        break;
-      case AV_ID.nbDomainName:
-        message.netbiosDomain = cleanText(utf16(value));
-        break;
-      case AV_ID.dnsComputerName:
-        message.dnsComputer = cleanText(utf16(value));
-        break;
-      case AV_ID.dnsDomainName:
-        message.dnsDomain = cleanText(utf16(value));
-        break;
-      case AV_ID.dnsTreeName:
-        message.dnsTree = cleanText(utf16(value));
-        break;
-      case AV_ID.timestamp:
-        if (length === 8) message.timestamp = filetimeToIso(value.readBigUInt64LE(0));
-        break;
-      default:
-        break; // flags, channel bindings and the rest are not evidence an admin reads
-    }
+    const nameField = AV_NAME_FIELDS[id];
+    if (nameField) message[nameField] = cleanText(utf16(value));
+    else if (id === AV_ID.timestamp && length === 8) message.timestamp = filetimeToIso(value.readBigUInt64LE(0));
+    // Flags, channel bindings and the rest are not evidence an admin reads.
   }
   warnings.push(`The target information has more than ${MAX_AV_PAIRS} entries; the rest were ignored.`);
 }
