@@ -190,23 +190,58 @@ function exchangeOnlineDiagnostics(status: number): HeaderList {
 
 const IIS_CHALLENGES_EMPTY_REALM = ['Negotiate', 'NTLM', 'Basic realm=""'];
 
+// Exchange 2003 SP2 on IIS 6. Build and versions as published; the command list is the one
+// Exchange-2003-compatible servers copy. No capture of a real 2003 OPTIONS exists: the rest is modelled.
+const EXCHANGE_2003_SP2: ServerProfile = {
+  id: 'exchange2003',
+  windowsHost: { netbiosComputer: 'EX2003', dnsComputer: 'ex2003.contoso.example', version: [5, 2, 3790] },
+  productName: 'Exchange Server 2003 SP2',
+  identityHeaders: [
+    ['Server', 'Microsoft-IIS/6.0'],
+    ['X-Powered-By', 'ASP.NET'],
+  ],
+  eas: { build: '6.5.7638.1', versions: VERSIONS_2003, commands: COMMANDS_2_5 },
+  anonymousChallenges: ['Negotiate', 'NTLM', 'Basic realm="mail.contoso.example"'],
+  unauthorizedPage: IIS6_UNAUTHORIZED,
+  notFoundPage: IIS6_NOT_FOUND,
+  hasEwsAndAutodiscover: false,
+};
+
+// Exchange 2010 SP3 Client Access server (the coexistence front end). 14.3.123.4 is the public
+// SP3 build; the EAS build string follows the captured 2010 format. Modelled, not captured.
+const EXCHANGE_2010_SP3: ServerProfile = {
+  id: 'exchange2010sp3',
+  windowsHost: { netbiosComputer: 'CAS2010', dnsComputer: 'cas2010.contoso.example', version: [6, 1, 7601] },
+  productName: 'Exchange Server 2010 SP3',
+  identityHeaders: [
+    ['Server', 'Microsoft-IIS/7.5'],
+    ['X-Powered-By', 'ASP.NET'],
+    ['X-AspNet-Version', '2.0.50727'],
+  ],
+  eas: { build: '14.03.0123.004', versions: VERSIONS_2010_SP1, commands: COMMANDS_EXCHANGE },
+  anonymousChallenges: IIS_CHALLENGES_EMPTY_REALM,
+  unauthorizedPage: IIS7_UNAUTHORIZED,
+  notFoundPage: IIS7_NOT_FOUND,
+  owaVersion: '14.3.123.4',
+  hasEwsAndAutodiscover: true,
+};
+
+/**
+ * The same Exchange published through a reverse proxy that replaces the Server header (and may
+ * answer unknown paths itself) and passes everything else through.
+ */
+function behindProxy(base: ServerProfile, proxy: { id: ServerProfileId; productName: string; server: string; notFoundPage?: ErrorPage }): ServerProfile {
+  return {
+    ...base,
+    id: proxy.id,
+    productName: proxy.productName,
+    identityHeaders: base.identityHeaders.map(([name, value]) => [name, name === 'Server' ? proxy.server : value]),
+    notFoundPage: proxy.notFoundPage ?? base.notFoundPage,
+  };
+}
+
 export const SERVER_PROFILES: Record<ServerProfileId, ServerProfile> = {
-  // Exchange 2003 SP2 on IIS 6. Build and versions as published; the command list is the one
-  // Exchange-2003-compatible servers copy. No capture of a real 2003 OPTIONS exists: the rest is modelled.
-  exchange2003: {
-    id: 'exchange2003',
-    windowsHost: { netbiosComputer: 'EX2003', dnsComputer: 'ex2003.contoso.example', version: [5, 2, 3790] },
-    productName: 'Exchange Server 2003 SP2',
-    identityHeaders: [
-      ['Server', 'Microsoft-IIS/6.0'],
-      ['X-Powered-By', 'ASP.NET'],
-    ],
-    eas: { build: '6.5.7638.1', versions: VERSIONS_2003, commands: COMMANDS_2_5 },
-    anonymousChallenges: ['Negotiate', 'NTLM', 'Basic realm="mail.contoso.example"'],
-    unauthorizedPage: IIS6_UNAUTHORIZED,
-    notFoundPage: IIS6_NOT_FOUND,
-    hasEwsAndAutodiscover: false,
-  },
+  exchange2003: EXCHANGE_2003_SP2,
   // An Exchange 2003 server before SP1 that only speaks 1.0 and 2.0. 6.5.6944 is the RTM build
   // number; the pairing with these headers is modelled.
   exchange2003rtm: {
@@ -273,24 +308,7 @@ export const SERVER_PROFILES: Record<ServerProfileId, ServerProfile> = {
     notFoundPage: IIS7_NOT_FOUND,
     hasEwsAndAutodiscover: true,
   },
-  // Exchange 2010 SP3 Client Access server (the coexistence front end). 14.3.123.4 is the public
-  // SP3 build; the EAS build string follows the captured 2010 format. Modelled, not captured.
-  exchange2010sp3: {
-    id: 'exchange2010sp3',
-    windowsHost: { netbiosComputer: 'CAS2010', dnsComputer: 'cas2010.contoso.example', version: [6, 1, 7601] },
-    productName: 'Exchange Server 2010 SP3',
-    identityHeaders: [
-      ['Server', 'Microsoft-IIS/7.5'],
-      ['X-Powered-By', 'ASP.NET'],
-      ['X-AspNet-Version', '2.0.50727'],
-    ],
-    eas: { build: '14.03.0123.004', versions: VERSIONS_2010_SP1, commands: COMMANDS_EXCHANGE },
-    anonymousChallenges: IIS_CHALLENGES_EMPTY_REALM,
-    unauthorizedPage: IIS7_UNAUTHORIZED,
-    notFoundPage: IIS7_NOT_FOUND,
-    owaVersion: '14.3.123.4',
-    hasEwsAndAutodiscover: true,
-  },
+  exchange2010sp3: EXCHANGE_2010_SP3,
   // The 2010 SP3 front end handing everything to an Exchange 2003 SP2 back end: the front end's
   // IIS headers with the back end's ActiveSync headers (2.5). Modelled, not captured.
   exchange2010to2003: {
@@ -437,37 +455,14 @@ export const SERVER_PROFILES: Record<ServerProfileId, ServerProfile> = {
   },
   // Exchange 2003 SP2 published through an Apache reverse proxy (mod_proxy): Apache replaces the
   // Server header but passes IIS's X-Powered-By and the Windows challenges through. Modelled.
-  exchange2003BehindApache: {
+  exchange2003BehindApache: behindProxy(EXCHANGE_2003_SP2, {
     id: 'exchange2003BehindApache',
-    windowsHost: { netbiosComputer: 'EX2003', dnsComputer: 'ex2003.contoso.example', version: [5, 2, 3790] },
     productName: 'Exchange Server 2003 SP2 behind Apache',
-    identityHeaders: [
-      ['Server', 'Apache/2.4.62 (Debian)'],
-      ['X-Powered-By', 'ASP.NET'],
-    ],
-    eas: { build: '6.5.7638.1', versions: VERSIONS_2003, commands: COMMANDS_2_5 },
-    anonymousChallenges: ['Negotiate', 'NTLM', 'Basic realm="mail.contoso.example"'],
-    unauthorizedPage: IIS6_UNAUTHORIZED,
+    server: 'Apache/2.4.62 (Debian)',
     notFoundPage: APACHE_NOT_FOUND,
-    hasEwsAndAutodiscover: false,
-  },
+  }),
   // Exchange 2010 SP3 behind an nginx reverse proxy that passes every header on except Server. Modelled.
-  exchange2010BehindNginx: {
-    id: 'exchange2010BehindNginx',
-    windowsHost: { netbiosComputer: 'CAS2010', dnsComputer: 'cas2010.contoso.example', version: [6, 1, 7601] },
-    productName: 'Exchange Server 2010 SP3 behind nginx',
-    identityHeaders: [
-      ['Server', 'nginx/1.24.0'],
-      ['X-Powered-By', 'ASP.NET'],
-      ['X-AspNet-Version', '2.0.50727'],
-    ],
-    eas: { build: '14.03.0123.004', versions: VERSIONS_2010_SP1, commands: COMMANDS_EXCHANGE },
-    anonymousChallenges: IIS_CHALLENGES_EMPTY_REALM,
-    unauthorizedPage: IIS7_UNAUTHORIZED,
-    notFoundPage: IIS7_NOT_FOUND,
-    owaVersion: '14.3.123.4',
-    hasEwsAndAutodiscover: true,
-  },
+  exchange2010BehindNginx: behindProxy(EXCHANGE_2010_SP3, { id: 'exchange2010BehindNginx', productName: 'Exchange Server 2010 SP3 behind nginx', server: 'nginx/1.24.0' }),
   // A PHP ActiveSync server that names itself nowhere: protocol version 14.1 as MS-Server-ActiveSync
   // and a realm of its own. Modelled: it stands for any server whose answers name no product.
   unnamedPhpServer: {
