@@ -5,13 +5,14 @@ import assert from 'node:assert/strict';
 import * as https from 'node:https';
 import { diagnose } from '../../src/diagnosis/diagnose';
 import { verifiedChecklistSteps } from '../../src/diagnosis/iwaVerification';
-import { startLab, type LabRequestInfo, type RunningLab } from '../../src/lab/labServer';
+import type { RunningLab } from '../../src/lab/labServer';
 import { findScenario } from '../../src/lab/scenarios';
 import { decodeWbxml } from '../../src/protocol/wbxml/wbxmlDecoder';
 import { encodeWbxml } from '../../src/protocol/wbxml/wbxmlEncoder';
 import { el, textAt } from '../../src/protocol/wbxml/wbxmlTree';
 import { provenSummary } from '../../src/probe/runVerdict';
 import { leadingStep, probeLabScenario, stepOf } from './helpers/probeLabRuns';
+import { useRecordingLab } from './helpers/suiteFixtures';
 
 const COMMAND_STEPS = ['provision', 'folderSync', 'sync', 'ping'];
 
@@ -73,16 +74,7 @@ function post(url: string, ca: string, command: string, version: string, body: U
 describe('command steps against the lab', function () {
   this.timeout(60_000);
   let lab: RunningLab;
-  const requests: LabRequestInfo[] = [];
-  before(async () => {
-    lab = await startLab({ onRequest: (info) => requests.push(info) });
-  });
-  after(async () => {
-    await lab?.close();
-  });
-  beforeEach(() => {
-    requests.length = 0;
-  });
+  const requests = useRecordingLab((started) => (lab = started));
 
   describe('each scenario: statuses of provision, folderSync, sync and ping, and the top cause', () => {
     for (const [id, expected] of Object.entries(EXPECTED_COMMAND_STATUSES)) {

@@ -8,11 +8,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { HistoryStore } from '../../src/history/historyStore';
 import { parseIndex } from '../../src/history/indexLog';
 import { sampleRun } from './helpers/historyRuns';
+import { useTempDirectory } from './helpers/suiteFixtures';
 
 const APPENDER = path.join(__dirname, 'helpers', 'historyAppender.js');
 const FULL_TRIALS = process.env.ASD_HISTORY_TRIALS === 'full';
@@ -140,12 +140,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 describe('HistoryStore durability across processes', function () {
   this.timeout(120_000);
   let directory: string;
-  beforeEach(() => {
-    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'asd-history-'));
-  });
-  afterEach(() => {
-    fs.rmSync(directory, { recursive: true, force: true });
-  });
+  useTempDirectory('asd-history-', (created) => (directory = created));
 
   it('loses no fully written run when appenders are killed with SIGKILL 100 times', async () => {
     const reported = new Set<string>();

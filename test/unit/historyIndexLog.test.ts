@@ -2,12 +2,12 @@
 // at the worst moment (hooks) instead of hoping a timing lines up.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { appendIndexLines, parseIndex, summaryLine, tombstoneLine, type IndexRecord } from '../../src/history/indexLog';
 import { rewriteIndex } from '../../src/history/indexRewrite';
 import { summarizeRun } from '../../src/history/runSummary';
 import { sampleRun } from './helpers/historyRuns';
+import { useTempDirectory } from './helpers/suiteFixtures';
 
 const line = (i: number) => summaryLine(summarizeRun(sampleRun(i)));
 const runIds = (records: IndexRecord[]) => records.flatMap((r) => (r.kind === 'run' ? [r.summary.id] : []));
@@ -15,12 +15,9 @@ const runIds = (records: IndexRecord[]) => records.flatMap((r) => (r.kind === 'r
 describe('history index log', () => {
   let directory: string;
   let indexPath: string;
-  beforeEach(() => {
-    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'asd-history-'));
+  useTempDirectory('asd-history-', (created) => {
+    directory = created;
     indexPath = path.join(directory, 'index.jsonl');
-  });
-  afterEach(() => {
-    fs.rmSync(directory, { recursive: true, force: true });
   });
 
   describe('parseIndex', () => {

@@ -11,6 +11,7 @@ import { HistoryStore } from '../../src/history/historyStore';
 import { summaryLine } from '../../src/history/indexLog';
 import { summarizeRun } from '../../src/history/runSummary';
 import { sampleRun } from './helpers/historyRuns';
+import { useTempDirectory } from './helpers/suiteFixtures';
 
 async function storeWith(directory: string, count: number): Promise<HistoryStore> {
   const store = new HistoryStore(directory);
@@ -30,12 +31,9 @@ const ids = (count: number) => Array.from({ length: count }, (_, i) => sampleRun
 describe('HistoryStore recovery', () => {
   let directory: string;
   let indexPath: string;
-  beforeEach(() => {
-    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'asd-history-'));
+  useTempDirectory('asd-history-', (created) => {
+    directory = created;
     indexPath = path.join(directory, 'index.jsonl');
-  });
-  afterEach(() => {
-    fs.rmSync(directory, { recursive: true, force: true });
   });
 
   it('drops a torn last line, warns once, repairs the file, and keeps appending', async () => {

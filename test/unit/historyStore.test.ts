@@ -3,12 +3,12 @@
 // passwords off the disk.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { HistoryStore } from '../../src/history/historyStore';
 import { exportRunJson } from '../../src/history/runExport';
 import type { ProbeRun } from '../../src/probe/runModel';
 import { sampleRun } from './helpers/historyRuns';
+import { useTempDirectory } from './helpers/suiteFixtures';
 
 function indexLines(directory: string): string[] {
   return fs.readFileSync(path.join(directory, 'index.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
@@ -34,12 +34,7 @@ function everythingOnDisk(directory: string): string {
 
 describe('HistoryStore', () => {
   let directory: string;
-  beforeEach(() => {
-    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'asd-history-'));
-  });
-  afterEach(() => {
-    fs.rmSync(directory, { recursive: true, force: true });
-  });
+  useTempDirectory('asd-history-', (created) => (directory = created));
 
   it('keeps appended runs across instances and returns each full run', async () => {
     const writer = new HistoryStore(directory);

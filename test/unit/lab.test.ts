@@ -3,24 +3,18 @@
 // cross-check endpoints.
 import assert from 'node:assert/strict';
 import { COMMAND_STEP_IDS } from '../../src/probe/runModel';
-import { startLab, type LabRequestInfo, type RunningLab } from '../../src/lab/labServer';
+import type { RunningLab } from '../../src/lab/labServer';
 import { findScenario, LAB_SCENARIOS, type LabScenario } from '../../src/lab/scenarios';
 import { LAB_CLOUD_UPN, LAB_DOWN_LEVEL, LAB_PASSWORD, LAB_UPN, LAB_USER } from '../../src/lab/labAccounts';
 import { labTokenSource } from './helpers/probeLabRuns';
+import { useRecordingLab } from './helpers/suiteFixtures';
 import { header, headerValues, labRequest, type LabResponse } from './labHttpClient';
 
 const TLS_OK = (s: LabScenario) => s.transport === 'https' && s.tls === 'lab';
 
 describe('lab server: HTTP behaviour', () => {
   let lab: RunningLab;
-  const seen: LabRequestInfo[] = [];
-
-  before(async () => {
-    lab = await startLab({ onRequest: (info) => seen.push(info) });
-  });
-  after(async () => {
-    await lab.close();
-  });
+  const seen = useRecordingLab((started) => (lab = started));
 
   const options = (id: string, basic?: { userName: string; password: string }, path?: string, method = 'OPTIONS', body?: string) =>
     labRequest(lab.urlFor(id), { ca: lab.caPem, basic, path, method, body });

@@ -3,11 +3,12 @@
 // step's failure paths (DNS, TCP, TLS, OPTIONS statuses, 451, cross-check) carry their category.
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { startLab, type LabRequestInfo, type RunningLab } from '../../src/lab/labServer';
+import type { RunningLab } from '../../src/lab/labServer';
 import { LAB_SCENARIOS } from '../../src/lab/scenarios';
 import { runProbe } from '../../src/probe/probe';
 import { findStep } from '../../src/probe/runModel';
 import { leadingStep, NO_PROXY_ENV, probeLabScenario, statuses, stepOf } from './helpers/probeLabRuns';
+import { useRecordingLab } from './helpers/suiteFixtures';
 
 /** A loopback port with nothing listening: bound once, then released. */
 async function closedLoopbackPort(): Promise<number> {
@@ -20,17 +21,7 @@ async function closedLoopbackPort(): Promise<number> {
 
 describe('probe against the lab', () => {
   let lab: RunningLab;
-  const requests: LabRequestInfo[] = [];
-
-  before(async () => {
-    lab = await startLab({ onRequest: (info) => requests.push(info) });
-  });
-  after(async () => {
-    await lab?.close();
-  });
-  beforeEach(() => {
-    requests.length = 0;
-  });
+  const requests = useRecordingLab((started) => (lab = started));
 
   describe('every scenario ends as the lab declares', () => {
     for (const scenario of LAB_SCENARIOS) {
