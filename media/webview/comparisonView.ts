@@ -5,43 +5,12 @@
 import type { FactChange, RunComparison, RunSideSummary, StatusChange, StepComparison, StepSide } from '../../src/compare/runComparison';
 import { formatMs, noiseRule, sideText, STATUS_CHANGE_LABELS, stepTitle as title, testedBoth, unchangedSteps } from '../../src/compare/comparisonWords';
 import type { ComparisonToHostMessage, ComparisonViewState, ShowComparisonMessage } from '../../src/webview/comparisonProtocol';
+import { button, el, icon, STATUS_ICON, STATUS_TEXT } from './pageDom';
+import { pageRoot, vscodeApi } from './vscodeApi';
 
-interface VsCodeApi {
-  postMessage(message: ComparisonToHostMessage): void;
-  getState(): ComparisonViewState | undefined;
-  setState(state: ComparisonViewState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+const vscode = vscodeApi<ComparisonToHostMessage, ComparisonViewState>();
+const root = pageRoot();
 
-const vscode = acquireVsCodeApi();
-const root = document.getElementById('root') as HTMLElement;
-
-type Attrs = Record<string, string | undefined>;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Array<Node | string | undefined>): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined) continue;
-    if (name === 'text') node.textContent = value;
-    else if (name === 'className') node.className = value;
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) if (child !== undefined) node.append(typeof child === 'string' ? document.createTextNode(child) : child);
-  return node;
-}
-
-function icon(name: string): HTMLElement {
-  return el('span', { className: `codicon codicon-${name}`, 'aria-hidden': 'true' });
-}
-
-function button(text: string, codicon: string, onClick: () => void, attrs: Attrs = {}): HTMLButtonElement {
-  const b = el('button', { type: 'button', ...attrs }, icon(codicon), el('span', { text }));
-  b.addEventListener('click', onClick);
-  return b;
-}
-
-const STATUS_ICON: Record<string, string> = { passed: 'pass', failed: 'error', warning: 'warning', skipped: 'circle-slash', cancelled: 'stop-circle' };
-const OUTCOME_TEXT: Record<string, string> = { passed: 'Passed', failed: 'Failed', warning: 'Passed with warnings', cancelled: 'Cancelled' };
 const CHANGE_ICON: Partial<Record<StatusChange, string>> = { improved: 'arrow-up', regressed: 'arrow-down', nowTested: 'add', noLongerTested: 'remove' };
 
 function render(message: ShowComparisonMessage): void {
@@ -76,7 +45,7 @@ function renderRuns(c: RunComparison): HTMLElement {
   const body = el('tbody');
   const row = (label: string, cell: (s: RunSideSummary) => Node | string) => body.append(el('tr', {}, el('th', { scope: 'row', text: label }), el('td', {}, cell(c.before)), el('td', {}, cell(c.after))));
   row('Tested', (s) => new Date(s.startedAt).toLocaleString());
-  row('Outcome', (s) => el('span', { className: `status status-${s.outcome}` }, icon(STATUS_ICON[s.outcome] ?? 'question'), ' ', OUTCOME_TEXT[s.outcome] ?? s.outcome));
+  row('Outcome', (s) => el('span', { className: `status status-${s.outcome}` }, icon(STATUS_ICON[s.outcome] ?? 'question'), ' ', STATUS_TEXT[s.outcome] ?? s.outcome));
   if (!c.sameServer) row('Server', (s) => s.target);
   row('User', (s) => s.userName ?? '(none)');
   if (c.before.labScenario || c.after.labScenario) row('Lab scenario', (s) => s.labScenario ?? '');

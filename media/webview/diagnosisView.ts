@@ -3,18 +3,13 @@
 // imports vscode: it talks to the extension only through postMessage, and keeps its last message
 // with setState so the page comes back at once when the panel is shown again or VS Code reloads.
 import type { Checklist, ChecklistCommand, ChecklistStep, DiagnosisCause, EvidenceRef, Link } from '../../src/diagnosis/diagnosisModel';
-import { findStep, type ProbeRun, type RunOutcome, type StepStatus } from '../../src/probe/runModel';
+import { findStep, type ProbeRun } from '../../src/probe/runModel';
 import { allStepIds, parseFindings, type DiagnosisViewState, type HostToWebviewMessage, type PanelFinding, type ShowMessage, type WebviewToHostMessage } from '../../src/webview/webviewProtocol';
+import { button, el, icon, STATUS_ICON, STATUS_TEXT } from './pageDom';
+import { pageRoot, vscodeApi } from './vscodeApi';
 
-interface VsCodeApi {
-  postMessage(message: WebviewToHostMessage): void;
-  getState(): DiagnosisViewState | undefined;
-  setState(state: DiagnosisViewState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
-const root = document.getElementById('root') as HTMLElement;
+const vscode = vscodeApi<WebviewToHostMessage, DiagnosisViewState>();
+const root = pageRoot();
 
 let shown: ShowMessage | undefined;
 /** Ticked step ids per checklist id, mirrored to the extension on every change. */
@@ -24,59 +19,10 @@ const progressNodes = new Map<string, HTMLElement>();
 
 // ---- small DOM helpers: text always goes through textContent ----
 
-type Attrs = Record<string, string | undefined>;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Array<Node | string | undefined>): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined) continue;
-    if (name === 'text') node.textContent = value;
-    else if (name === 'className') node.className = value;
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) {
-    if (child === undefined) continue;
-    node.append(typeof child === 'string' ? document.createTextNode(child) : child);
-  }
-  return node;
-}
-
-function icon(name: string, label?: string): HTMLElement {
-  const span = el('span', { className: `codicon codicon-${name}` });
-  if (label) {
-    span.setAttribute('role', 'img');
-    span.setAttribute('aria-label', label);
-  } else {
-    span.setAttribute('aria-hidden', 'true');
-  }
-  return span;
-}
-
-function button(text: string, codicon: string, onClick: () => void, attrs: Attrs = {}): HTMLButtonElement {
-  const b = el('button', { type: 'button', ...attrs }, icon(codicon), el('span', { text }));
-  b.addEventListener('click', onClick);
-  return b;
-}
-
 /** DOM ids from data ids: only [A-Za-z0-9_-], so ids from the data can't break selectors. */
 function domId(...parts: string[]): string {
   return parts.map((p) => p.replace(/[^A-Za-z0-9_-]/g, (c) => `_${c.charCodeAt(0).toString(16)}`)).join('--');
 }
-
-const STATUS_ICON: Record<StepStatus | RunOutcome, string> = {
-  passed: 'pass',
-  failed: 'error',
-  warning: 'warning',
-  skipped: 'circle-slash',
-  cancelled: 'stop-circle',
-};
-const STATUS_TEXT: Record<StepStatus | RunOutcome, string> = {
-  passed: 'Passed',
-  failed: 'Failed',
-  warning: 'Passed with warnings',
-  skipped: 'Skipped',
-  cancelled: 'Cancelled',
-};
 
 // ---- rendering ----
 

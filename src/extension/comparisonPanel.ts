@@ -7,7 +7,9 @@ import type { RunComparison } from '../compare/runComparison';
 import { loadEngine } from './engineLoader';
 import { log } from './logger';
 import { COMPARISON_VIEW_TYPE, parseComparisonMessage, type ComparisonViewState, type ShowComparisonMessage } from '../webview/comparisonProtocol';
-import { makeNonce, renderWebviewShell } from './webviewHtml';
+import { webviewPageHtml, webviewPanelOptions, type WebviewPage } from './webviewPage';
+
+const COMPARISON_PAGE: WebviewPage = { name: 'comparisonView', title: 'ActiveSync Comparison', loading: 'Loading the comparison…', rootTestId: 'comparison-root' };
 
 export interface ComparisonPanelHost {
   /** Opens one of the two runs in the diagnosis panel. */
@@ -27,13 +29,13 @@ export class ComparisonPanel implements vscode.Disposable {
 
   show(comparison: RunComparison): void {
     if (this.panel) this.panel.reveal(vscode.ViewColumn.Active);
-    else this.attach(vscode.window.createWebviewPanel(COMPARISON_VIEW_TYPE, 'ActiveSync Comparison', vscode.ViewColumn.Active, this.webviewOptions()));
+    else this.attach(vscode.window.createWebviewPanel(COMPARISON_VIEW_TYPE, 'ActiveSync Comparison', vscode.ViewColumn.Active, webviewPanelOptions(this.extensionUri)));
     this.setComparison(comparison);
   }
 
   async revive(panel: vscode.WebviewPanel, saved: unknown): Promise<void> {
     this.panel?.dispose();
-    panel.webview.options = this.webviewOptions();
+    panel.webview.options = webviewPanelOptions(this.extensionUri);
     this.attach(panel);
     const shown = (saved as ComparisonViewState | undefined)?.show?.comparison;
     const ids = [shown?.before?.id, shown?.after?.id];
@@ -91,27 +93,10 @@ export class ComparisonPanel implements vscode.Disposable {
     this.closePanel();
   }
 
-  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return {
-      enableScripts: true,
-      enableFindWidget: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'media'), vscode.Uri.joinPath(this.extensionUri, 'media')],
-    };
-  }
-
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'activesync.svg');
-    const asUri = (...path: string[]) => panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...path)).toString();
-    panel.webview.html = renderWebviewShell({
-      cspSource: panel.webview.cspSource,
-      nonce: makeNonce(),
-      scriptUri: asUri('dist', 'media', 'comparisonView.js'),
-      styleUri: asUri('media', 'webview', 'comparisonView.css'),
-      codiconUri: asUri('dist', 'media', 'codicons', 'codicon.css'),
-      title: 'ActiveSync Comparison',
-      loading: 'Loading the comparison…',
-    });
+    panel.webview.html = webviewPageHtml(panel.webview, this.extensionUri, COMPARISON_PAGE);
     const listeners = [panel.webview.onDidReceiveMessage((raw: unknown) => void this.handleMessage(raw))];
     listeners.push(panel.onDidDispose(() => {
       for (const l of listeners) l.dispose();

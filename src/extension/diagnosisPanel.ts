@@ -22,9 +22,11 @@ import {
   type ShowMessage,
   type WebviewToHostMessage,
 } from '../webview/webviewProtocol';
-import { makeNonce, renderWebviewShell } from './webviewHtml';
+import { webviewPageHtml, webviewPanelOptions, type WebviewPage } from './webviewPage';
 
 /** Shown beside scripts when no run exists yet: the fix the seed article is about. */
+const DIAGNOSIS_PAGE: WebviewPage = { name: 'diagnosisView', title: 'ActiveSync Diagnosis', loading: 'Loading the diagnosis…', rootTestId: 'diagnosis-root' };
+
 export const DEFAULT_CHECKLIST_ID = 'esm-2003-iwa';
 
 export interface PanelContent {
@@ -92,7 +94,7 @@ export class DiagnosisPanel implements vscode.Disposable {
     if (this.panel) {
       this.panel.reveal(column, options.preserveFocus);
     } else {
-      const panel = vscode.window.createWebviewPanel(DIAGNOSIS_VIEW_TYPE, 'ActiveSync Diagnosis', { viewColumn: column, preserveFocus: options.preserveFocus }, this.webviewOptions());
+      const panel = vscode.window.createWebviewPanel(DIAGNOSIS_VIEW_TYPE, 'ActiveSync Diagnosis', { viewColumn: column, preserveFocus: options.preserveFocus }, webviewPanelOptions(this.extensionUri));
       this.attach(panel);
     }
     this.setContent(content);
@@ -106,7 +108,7 @@ export class DiagnosisPanel implements vscode.Disposable {
   /** Takes over a panel VS Code restored after a reload. */
   async revive(panel: vscode.WebviewPanel, saved: unknown): Promise<void> {
     this.panel?.dispose();
-    panel.webview.options = this.webviewOptions();
+    panel.webview.options = webviewPanelOptions(this.extensionUri);
     this.attach(panel);
     const runId = typeof (saved as DiagnosisViewState | undefined)?.runId === 'string' ? (saved as DiagnosisViewState).runId : undefined;
     let run: ProbeRun | undefined;
@@ -122,14 +124,6 @@ export class DiagnosisPanel implements vscode.Disposable {
   /** The run on display, if any. */
   currentRun(): ProbeRun | undefined {
     return this.content?.run;
-  }
-
-  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return {
-      enableScripts: true,
-      enableFindWidget: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'media'), vscode.Uri.joinPath(this.extensionUri, 'media')],
-    };
   }
 
   private attach(panel: vscode.WebviewPanel): void {
@@ -148,14 +142,7 @@ export class DiagnosisPanel implements vscode.Disposable {
 
   /** The static shell; exposed for tests that check the CSP. */
   html(webview: vscode.Webview): string {
-    const asUri = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...path)).toString();
-    return renderWebviewShell({
-      cspSource: webview.cspSource,
-      nonce: makeNonce(),
-      scriptUri: asUri('dist', 'media', 'diagnosisView.js'),
-      styleUri: asUri('media', 'webview', 'diagnosisView.css'),
-      codiconUri: asUri('dist', 'media', 'codicons', 'codicon.css'),
-    });
+    return webviewPageHtml(webview, this.extensionUri, DIAGNOSIS_PAGE);
   }
 
   currentHtml(): string | undefined {

@@ -1,4 +1,4 @@
-// The static HTML shell of the diagnosis webview: a strict CSP, the stylesheets and the one
+// The static HTML shell of the webview pages (diagnosis, comparison): a strict CSP, the stylesheets and the one
 // nonce'd script. It never contains server text; the script draws the page from a JSON message
 // with DOM APIs. Pure (no vscode import) so its CSP can be checked in plain Node as well.
 import { randomBytes } from 'node:crypto';
@@ -9,11 +9,13 @@ export interface WebviewShellInput {
   cspSource: string;
   nonce: string;
   scriptUri: string;
-  styleUri: string;
-  codiconUri: string;
-  /** Document title and the line shown until the script draws the page (default: the diagnosis's). */
-  title?: string;
-  loading?: string;
+  /** Stylesheets in order: the codicons, the shared base, then the page's own. */
+  styleUris: string[];
+  /** Document title, and the line shown until the script draws the page. */
+  title: string;
+  loading: string;
+  /** data-testid of the element the page draws into, one per page so tests tell the pages apart. */
+  rootTestId: string;
 }
 
 /** A fresh nonce per render, from the OS's CSPRNG (never Math.random). */
@@ -39,13 +41,11 @@ export function renderWebviewShell(input: WebviewShellInput): string {
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(input.cspSource, input.nonce))}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link href="${attr(input.codiconUri)}" rel="stylesheet">
-  <link href="${attr(input.styleUri)}" rel="stylesheet">
-  <title>${attr(input.title ?? 'ActiveSync Diagnosis')}</title>
+${input.styleUris.map((uri) => `  <link href="${attr(uri)}" rel="stylesheet">\n`).join('')}  <title>${attr(input.title)}</title>
 </head>
 <body>
-  <main id="root" aria-busy="true" data-testid="diagnosis-root">
-    <p class="placeholder">${attr(input.loading ?? 'Loading the diagnosis…')}</p>
+  <main id="root" aria-busy="true" data-testid="${attr(input.rootTestId)}">
+    <p class="placeholder">${attr(input.loading)}</p>
   </main>
   <script nonce="${attr(input.nonce)}" src="${attr(input.scriptUri)}"></script>
 </body>

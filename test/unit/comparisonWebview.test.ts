@@ -3,17 +3,14 @@
 // words as well as colour, headings are in order, buttons post only known messages, and the page
 // comes back from its saved state. Skipped (saying why) where Chromium is not installed.
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { compareRuns } from '../../src/compare/compareRuns';
 import type { ShowComparisonMessage } from '../../src/webview/comparisonProtocol';
 import { buildRun, makeStep, response } from './helpers/runBuilder';
+import { launchChromiumOrSkip, openWebviewPage, pageScript, posted, send } from './helpers/webviewPage';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCRIPT = join(__dirname, '..', '..', '..', 'dist', 'media', 'comparisonView.js');
+const SCRIPT = pageScript('comparisonView');
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
-const SHELL = `<!DOCTYPE html><html><body><main id="root" aria-busy="true"></main></body></html>`;
 
 function showMessage(): ShowComparisonMessage {
   const before = buildRun({ steps: { optionsAuthenticated: { status: 'failed', category: 'http.401', evidence: { http: [response(401, [])], redirectLocation: HOSTILE } } } });
@@ -28,44 +25,18 @@ function showMessage(): ShowComparisonMessage {
   return { type: 'showComparison', comparison };
 }
 
-async function openPage(browser: Browser, savedState?: unknown): Promise<Page> {
-  const page = await browser.newPage();
-  await page.setContent(SHELL);
-  await page.evaluate((state) => {
-    const w = window as unknown as Record<string, unknown>;
-    w.__posted = [];
-    w.__state = state;
-    w.acquireVsCodeApi = () => ({
-      postMessage: (m: unknown) => (w.__posted as unknown[]).push(m),
-      getState: () => w.__state,
-      setState: (s: unknown) => (w.__state = s),
-    });
-  }, savedState ?? null);
-  await page.addScriptTag({ path: SCRIPT });
-  return page;
-}
-
-const posted = (page: Page) => page.evaluate(() => (window as unknown as { __posted: Array<Record<string, unknown>> }).__posted);
-const send = (page: Page, message: unknown) => page.evaluate((m) => window.postMessage(m, '*'), message);
-
 describe('extension: comparison webview page (Chromium)', function () {
   this.timeout(30_000);
   let browser: Browser | undefined;
   const message = showMessage();
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`    (skipped: no Chromium at ${CHROMIUM}; set CHROMIUM_PATH)`);
-      this.skip();
-    }
-    assert.ok(existsSync(SCRIPT), 'run node scripts/build.mjs first');
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await launchChromiumOrSkip(this, SCRIPT);
   });
   after(async () => browser?.close());
 
   it('asks for content, then draws the verdict and both runs side by side, the change in words', async () => {
-    const page = await openPage(browser!);
+    const page = await openWebviewPage(browser!, SCRIPT);
     assert.deepEqual(await posted(page), [{ type: 'ready' }]);
     await send(page, message);
     await page.waitForSelector('[data-testid="verdict"]');
@@ -83,7 +54,7 @@ describe('extension: comparison webview page (Chromium)', function () {
   });
 
   it('draws server text as text, and the ticks done between the runs', async () => {
-    const page = await openPage(browser!);
+    const page = await openWebviewPage(browser!, SCRIPT);
     await send(page, message);
     await page.waitForSelector('[data-testid="ticks-between"]');
     const result = await page.evaluate(() => ({
@@ -100,7 +71,7 @@ describe('extension: comparison webview page (Chromium)', function () {
   });
 
   it('has headings in order, header cells with scope, and keyboard-reachable buttons that post known messages', async () => {
-    const page = await openPage(browser!);
+    const page = await openWebviewPage(browser!, SCRIPT);
     await send(page, message);
     await page.waitForSelector('[data-testid="steps-table"]');
     const headings = await page.evaluate(() => Array.from(document.querySelectorAll('h1, h2, h3')).map((h) => Number(h.tagName[1])));
@@ -120,7 +91,7 @@ describe('extension: comparison webview page (Chromium)', function () {
   });
 
   it('comes back from its saved state before the extension answers', async () => {
-    const page = await openPage(browser!, { show: message });
+    const page = await openWebviewPage(browser!, SCRIPT, { show: message });
     await page.waitForSelector('[data-testid="verdict"]');
     assert.match(await page.innerText('[data-testid="verdict"]'), /401 → 200/);
     await page.close();

@@ -174,7 +174,15 @@ describe('extension: webview message validation', () => {
 });
 
 describe('extension: webview HTML shell', () => {
-  const input = { cspSource: 'https://file+.vscode-resource.vscode-cdn.net', nonce: makeNonce(), scriptUri: 'https://r/dist/media/diagnosisView.js', styleUri: 'https://r/s.css', codiconUri: 'https://r/c.css' };
+  const input = {
+    cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
+    nonce: makeNonce(),
+    scriptUri: 'https://r/dist/media/diagnosisView.js',
+    styleUris: ['https://r/c.css', 'https://r/base.css', 'https://r/s.css'],
+    title: 'ActiveSync Diagnosis',
+    loading: 'Loading the diagnosis…',
+    rootTestId: 'diagnosis-root',
+  };
 
   it('carries a CSP that allows only local styles/fonts/images and the nonce’d script', () => {
     const html = renderWebviewShell(input);
@@ -188,6 +196,7 @@ describe('extension: webview HTML shell', () => {
     assert.equal(scripts.length, 1);
     assert.ok(scripts[0].includes(`nonce="${input.nonce}"`));
     assert.doesNotMatch(html, /https?:\/\/(?!r\/|file\+)/, 'no remote resources');
+    assert.deepEqual([...html.matchAll(/<link href="([^"]+)" rel="stylesheet">/g)].map((m) => m[1]), input.styleUris, 'every stylesheet, in order');
   });
 
   it('uses a fresh 128-bit nonce every time', () => {

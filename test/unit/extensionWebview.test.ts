@@ -3,21 +3,16 @@
 // ticking posts a message and updates "n of m done", links never navigate, and the page state
 // survives through getState/setState. Skipped (saying why) where Chromium is not installed.
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { getChecklist } from '../../src/diagnosis/checklists';
 import { diagnose } from '../../src/diagnosis/diagnose';
 import type { Checklist } from '../../src/diagnosis/diagnosisModel';
 import type { ShowMessage } from '../../src/webview/webviewProtocol';
 import { buildRun } from './helpers/runBuilder';
+import { launchChromiumOrSkip, openWebviewPage, pageScript, posted, send } from './helpers/webviewPage';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCRIPT = join(__dirname, '..', '..', '..', 'dist', 'media', 'diagnosisView.js');
+const SCRIPT = pageScript('diagnosisView');
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
-
-/** The page shell the extension serves, minus the CSP (the stand-in API is an inline script). */
-const SHELL = `<!DOCTYPE html><html><body><main id="root" aria-busy="true"></main></body></html>`;
 
 function showMessage(): ShowMessage {
   const run = buildRun({
@@ -31,25 +26,6 @@ function showMessage(): ShowMessage {
   return { type: 'show', run, diagnosis, checklists: [checklist], ticks: { [checklist.id]: [checklist.steps[0].id] }, canInsert: true };
 }
 
-async function openPage(browser: Browser, savedState?: unknown): Promise<Page> {
-  const page = await browser.newPage();
-  await page.setContent(SHELL);
-  await page.evaluate((state) => {
-    const w = window as unknown as Record<string, unknown>;
-    w.__posted = [];
-    w.__state = state;
-    w.acquireVsCodeApi = () => ({
-      postMessage: (m: unknown) => (w.__posted as unknown[]).push(m),
-      getState: () => w.__state,
-      setState: (s: unknown) => (w.__state = s),
-    });
-  }, savedState ?? null);
-  await page.addScriptTag({ path: SCRIPT });
-  return page;
-}
-
-const posted = (page: Page) => page.evaluate(() => (window as unknown as { __posted: Array<Record<string, unknown>> }).__posted);
-const send = (page: Page, message: unknown) => page.evaluate((m) => window.postMessage(m, '*'), message);
 
 describe('extension: diagnosis webview page (Chromium)', function () {
   this.timeout(30_000);
@@ -57,18 +33,12 @@ describe('extension: diagnosis webview page (Chromium)', function () {
   const message = showMessage();
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`    (skipped: no Chromium at ${CHROMIUM}; set CHROMIUM_PATH)`);
-      this.skip();
-    }
-    assert.ok(existsSync(SCRIPT), 'run node scripts/build.mjs first');
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await launchChromiumOrSkip(this, SCRIPT);
   });
   after(async () => browser?.close());
 
   it('asks the extension for content once loaded, then draws outcome, causes and checklists', async () => {
-    const page = await openPage(browser!);
+    const page = await openWebviewPage(browser!, SCRIPT);
     assert.deepEqual(await posted(page), [{ type: 'ready' }]);
     await send(page, message);
     await page.waitForSelector('[data-testid="outcome"]');
@@ -82,7 +52,7 @@ describe('extension: diagnosis webview page (Chromium)', function () {
   });
 
   it('draws server text as text: no element, attribute or script comes from it', async () => {
-    const page = await openPage(browser!);
+    const page = await openWebviewPage(browser!, SCRIPT);
     await send(page, message);
     await page.waitForSelector('[data-testid="test-step"]');
     const result = await page.evaluate(() => ({
@@ -99,7 +69,7 @@ describe('extension: diagnosis webview page (Chromium)', function () {
   });
 
   it('gives every checkbox a label and headings in order', async () => {
-    const page = await openPage(browser!);
+    const page = await openWebviewPage(browser!, SCRIPT);
     await send(page, message);
     await page.waitForSelector('[data-testid="checklist-step"]');
     const unlabelled = await page.evaluate(() =>
@@ -116,7 +86,7 @@ describe('extension: diagnosis webview page (Chromium)', function () {
   });
 
   it('ticks a step: posts it, updates "n of m done" and keeps it in the page state', async () => {
-    const page = await openPage(browser!);
+    const page = await openWebviewPage(browser!, SCRIPT);
     await send(page, message);
     const checklist = message.checklists[0];
     const progress = page.locator('[data-testid="progress"]');
@@ -139,14 +109,14 @@ describe('extension: diagnosis webview page (Chromium)', function () {
 
   it('comes back from its saved state before the extension answers', async () => {
     const saved = { runId: message.run!.id, show: { ...message, ticks: { [message.checklists[0].id]: [message.checklists[0].steps[2].id] } } };
-    const page = await openPage(browser!, saved);
+    const page = await openWebviewPage(browser!, SCRIPT, saved);
     await page.waitForSelector('[data-testid="checklist-step"]');
     assert.equal(await page.locator(`input[data-step-id="${message.checklists[0].steps[2].id}"]`).isChecked(), true);
     await page.close();
   });
 
   it('asks the extension to open links instead of navigating, and sends command ids, not code', async () => {
-    const page = await openPage(browser!);
+    const page = await openWebviewPage(browser!, SCRIPT);
     const withLink: ShowMessage = {
       ...message,
       checklists: [{
@@ -166,7 +136,7 @@ describe('extension: diagnosis webview page (Chromium)', function () {
     await page.close();
   });
   it('draws the findings of a passed run as text, dropping malformed ones', async () => {
-    const page = await openPage(browser!);
+    const page = await openWebviewPage(browser!, SCRIPT);
     const passed = buildRun({ host: 'mail2003.contoso.com' });
     const findings = [
       { id: 'auth.iwaFixVerified', title: `Fix verified ${HOSTILE}`, explanation: HOSTILE, evidence: [{ stepId: 'optionsAuthenticated', label: 'Signed in with', value: 'NTLM' }] },
@@ -191,7 +161,7 @@ describe('extension: diagnosis webview page (Chromium)', function () {
   });
 
   it('draws no findings section when the message has none', async () => {
-    const page = await openPage(browser!);
+    const page = await openWebviewPage(browser!, SCRIPT);
     await send(page, message);
     await page.waitForSelector('[data-testid="outcome"]');
     assert.equal(await page.locator('[data-testid="finding"], #findings-heading').count(), 0);
