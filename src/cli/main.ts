@@ -11,7 +11,7 @@ import type { CliIo } from './cliIo';
 const USAGE = `activesync-doctor ${ENGINE_VERSION}: Exchange ActiveSync connectivity diagnosis
 
 Commands:
-  probe <url|host> [options]   run the connectivity test (see: activesync-doctor probe --help)
+  probe <url|host|address>     run the connectivity test (see: activesync-doctor probe --help)
   batch <file> [options]       test every server listed in a file, a few at a time
   diff <earlier> <later>       compare two runs saved as JSON: what changed, and a verdict
   exporter --config FILE       Prometheus exporter: /probe?target=…&module=… answers metrics
@@ -20,6 +20,7 @@ Commands:
 
 Examples:
   activesync-doctor probe mail.contoso.com --user user@contoso.com
+  activesync-doctor probe user@contoso.com                        # find the server with Autodiscover first
   echo "$PASSWORD" | activesync-doctor probe mail.contoso.com --user 'CONTOSO\\jdoe' --password-stdin --json
   activesync-doctor probe --lab coexistence-2003-basic-only
   activesync-doctor diff before.json after.json`;

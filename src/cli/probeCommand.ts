@@ -11,6 +11,7 @@ import { runProbe } from '../probe/probe';
 import type { BearerTokenSource } from '../probe/oauthToken';
 import type { ProbeOptions } from '../probe/probeOptions';
 import { readOwnerOnlySecret } from '../common/secretFile';
+import { defaultUserName, isEmailAddress } from '../probe/emailTarget';
 import { PROBE_VERSIONS } from '../protocol/eas/easCodes';
 import { DEFAULT_DEVICE_ID, DEFAULT_DEVICE_TYPE, deviceIdentityProblem } from '../probe/eas/deviceIdentity';
 import { flag, has, integerFlag, parseArgs, UsageError, type FlagSpec } from './cliArgs';
@@ -45,6 +46,8 @@ export const PROBE_FLAGS: Record<string, FlagSpec> = {
   'client-id': { value: true },
   'token-cache': { value: true },
   'token-stdin': {},
+  autodiscover: {},
+  'autodiscover-url': { value: true },
 };
 
 export const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'nagios'] as const;
@@ -61,14 +64,20 @@ const MAILBOX_HINTS: Record<string, MailboxServerHint> = {
 /** Default overall limit when a person may have to finish a device code sign-in. */
 const INTERACTIVE_SIGN_IN_TIMEOUT_MS = 300_000;
 
-export const PROBE_USAGE = `Usage: activesync-doctor probe <url|host> [options]
+export const PROBE_USAGE = `Usage: activesync-doctor probe <url|host|e-mail address> [options]
        activesync-doctor probe --lab <scenario> [options]
 
 Runs the Exchange ActiveSync connectivity test against https://HOST/Microsoft-Server-ActiveSync:
 DNS, TCP, TLS certificate, OPTIONS without and with credentials, and a credential cross-check.
+Given an e-mail address (user@contoso.com), it first finds the server with Autodiscover, as a
+phone does, and signs in as that address unless --user says otherwise.
 
 Options:
   --user U            user name (user@domain.com, DOMAIN\\user or a bare name)
+  --autodiscover      run Autodiscover first for a URL or host too (the --user address is asked for);
+                      a URL it hands out that differs from the one given is a warning
+  --autodiscover-url URL  ask this Autodiscover endpoint (https://…/autodiscover/autodiscover.xml)
+                      instead of the places devices look (split DNS, a server you want to check)
   --password-stdin    read the password from standard input (else ACTIVESYNC_PASSWORD, else a prompt)
   --password-file F   read the password from a file only its owner can read (chmod 600)
   --ca FILE           also trust the CA certificate(s) in this PEM file
@@ -126,7 +135,7 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   const args = parseArgs(argv, PROBE_FLAGS);
   if (args.positionals.length > 1) throw new UsageError('Give one server (URL or host name). For many, use the batch command.');
   const labScenario = flag(args, 'lab');
-  if (!labScenario && args.positionals.length === 0) throw new UsageError('Which server? Give a URL or host name, e.g. activesync-doctor probe mail.contoso.com --user user@contoso.com');
+  if (!labScenario && args.positionals.length === 0) throw new UsageError('Which server? Give a URL, a host name or an e-mail address, e.g. activesync-doctor probe mail.contoso.com --user user@contoso.com or activesync-doctor probe user@contoso.com');
   if (labScenario && args.positionals.length) throw new UsageError('Give either a server or --lab, not both.');
   const format = outputFormat(args.flags);
   const thresholds: CertificateThresholds = { warningDays: integerFlag(args, 'warning-days', 0, 3650), criticalDays: integerFlag(args, 'critical-days', 0, 3650) };
@@ -163,6 +172,11 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   if (protocolVersion !== undefined && !(PROBE_VERSIONS as readonly string[]).includes(protocolVersion)) throw new UsageError(`--protocol-version takes one of ${PROBE_VERSIONS.join(', ')}.`);
   const connectTo = flag(args, 'connect-to');
   if (connectTo && isIP(connectTo) === 0) throw new UsageError(`--connect-to takes an IP address, not "${connectTo.slice(0, 60)}".`);
+  const autodiscoverUrl = flag(args, 'autodiscover-url');
+  if (autodiscoverUrl !== undefined && !/^https:\/\/[^/\s]+/i.test(autodiscoverUrl.trim())) {
+    throw new UsageError('--autodiscover-url takes an https:// URL, e.g. https://autodiscover.contoso.com/autodiscover/autodiscover.xml.');
+  }
+  const autodiscover = has(args, 'autodiscover') || autodiscoverUrl !== undefined;
   const mailboxOn = flag(args, 'mailbox-on');
   if (mailboxOn !== undefined && !MAILBOX_HINTS[mailboxOn]) throw new UsageError(`--mailbox-on takes one of ${Object.keys(MAILBOX_HINTS).join(', ')}.`);
 
@@ -170,7 +184,12 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
 
   let lab: RunningLab | undefined;
   let target = args.positionals[0] ?? '';
-  let userName = flag(args, 'user');
+  // An e-mail address as the target is also the user name, unless --user says otherwise.
+  let userName = defaultUserName(target, flag(args, 'user'));
+  if (autodiscover && !labScenario && !isEmailAddress(target) && !isEmailAddress(userName)) {
+    throw new UsageError('Autodiscover asks for an e-mail address: give it as the target (activesync-doctor probe user@contoso.com) or as --user.');
+  }
+  let autodiscoverDiscovery: ProbeOptions['autodiscoverDiscovery'];
   let password: string | undefined;
   let bearerToken: BearerTokenSource | undefined;
   let oauthResource: string | undefined;
@@ -181,7 +200,9 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
       const scenario = findScenario(labScenario);
       if (!scenario) throw new UsageError(`No lab scenario "${labScenario.slice(0, 60)}". Known: ${LAB_SCENARIOS.map((s) => s.id).join(', ')}`);
       lab = await startLab({ scenarios: [scenario.id] });
-      target = lab.urlFor(scenario.id);
+      // An Autodiscover scenario starts from the account's address; the lab says where its places lead.
+      target = scenario.autodiscover ? scenario.credentials.userName : lab.urlFor(scenario.id);
+      autodiscoverDiscovery = lab.autodiscoverDiscovery(scenario.id);
       extraCaPem = lab.caPem;
       if (scenario.signIn !== 'oauth' || auth !== 'oauth') userName ??= scenario.credentials.userName;
       if (lab.oauth && scenario.oauth && (auth === 'oauth' || auth === 'auto') && !tokenStdin) {
@@ -218,6 +239,9 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
     process.once('SIGINT', onSigint);
     const options: ProbeOptions = {
       target,
+      autodiscover: autodiscover || undefined,
+      autodiscoverUrl,
+      autodiscoverDiscovery,
       userName,
       password,
       auth,

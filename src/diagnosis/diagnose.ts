@@ -11,6 +11,7 @@ import type { Diagnosis, DiagnosisCause, DiagnosisContext } from './diagnosisMod
 import { SEPARATING_QUESTIONS } from './questions';
 import { failureRef, readRunFacts, ref, type RunFacts } from './runFacts';
 import { authRules } from './rules/authRules';
+import { autodiscoverRules } from './rules/autodiscoverRules';
 import { commandRules } from './rules/commandRules';
 import { easRules } from './rules/easRules';
 import { inputRules } from './rules/inputRules';
@@ -23,7 +24,7 @@ import { tlsRules } from './rules/tlsRules';
 import { transportRules } from './rules/transportRules';
 
 /** In the order the probe's steps run, so ties rank the earlier problem first. */
-const RULES: DiagnosisRule[] = [inputRules, networkRules, tlsRules, transportRules, authRules, oauthRules, statusRules, easRules, commandRules, securityRules, runRules];
+const RULES: DiagnosisRule[] = [inputRules, autodiscoverRules, networkRules, tlsRules, transportRules, authRules, oauthRules, statusRules, easRules, commandRules, securityRules, runRules];
 
 /** Leaders closer than this are "ambiguous": the diagnosis asks the separating question. */
 const AMBIGUITY_GAP = 15;
@@ -129,6 +130,7 @@ export function runScope(facts: Pick<RunFacts, 'run'>): string {
 /** Short names of the steps, for a headline that stays on one line (the probe's summaries are sentences). */
 const STEP_NAMES: Record<string, string> = {
   input: 'The input check',
+  autodiscover: 'Autodiscover',
   dns: 'DNS resolution',
   tcp: 'The TCP connection',
   tls: 'The TLS handshake',

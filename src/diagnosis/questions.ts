@@ -1,6 +1,7 @@
 // The questions that tell close causes apart. When the top causes are near each other, the
 // diagnosis asks the admin the questions of the leading ones instead of pretending to know.
 export const SEPARATING_QUESTIONS: Record<string, string> = {
+  'autodiscover.wrongServer': 'Is the server Autodiscover hands out the one that should hold this mailbox today? If not, Autodiscover still points devices at the old one.',
   'auth.wrongCredentials': 'Does the same account sign in to Outlook on the web (OWA) or EWS with this password?',
   'auth.coexistence2003IwaMissing': 'Is the mailbox on an Exchange 2003 server behind an Exchange 2007/2010 Client Access server?',
   'auth.upnRequired': 'Is the mailbox in Exchange Online (Office 365), and was the full UPN (user@domain.com) used?',

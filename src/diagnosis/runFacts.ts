@@ -92,8 +92,11 @@ export function readRunFacts(run: ProbeRun, context: DiagnosisContext = {}): Run
   const topSteps = Array.isArray(run?.steps) ? run.steps : [];
   const allSteps = flatten(topSteps);
   const failedStep = topSteps.find((s) => s?.status === 'failed');
+  // Autodiscover's attempts are judged by its own step: a candidate that refused the connection
+  // is not the ActiveSync server refusing it, and their answers' headers are not that server's.
+  const activeSyncSteps = flatten(topSteps.map((s) => (s?.id === 'autodiscover' ? { ...s, children: [] } : s)));
   const failures: LocatedFailure[] = [];
-  for (const s of allSteps) {
+  for (const s of activeSyncSteps) {
     if (s.failure?.category && (s.status === 'failed' || s.status === 'warning')) {
       failures.push({ stepId: String(s.id), status: s.status, category: s.failure.category, message: s.failure.message ?? '' });
     }
@@ -108,7 +111,7 @@ export function readRunFacts(run: ProbeRun, context: DiagnosisContext = {}): Run
   const usedScheme = usedSchemeRaw ? { stepId: usedSchemeRaw.stepId, value: usedSchemeRaw.value.toLowerCase() } : undefined;
 
   const headers: LocatedHeader[] = [];
-  for (const s of allSteps) {
+  for (const s of activeSyncSteps) {
     for (const ex of s.evidence?.http ?? []) {
       for (const h of ex?.response?.headers ?? []) {
         if (Array.isArray(h) && h.length >= 2) headers.push({ stepId: String(s.id), name: String(h[0]), value: String(h[1]) });

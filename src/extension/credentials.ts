@@ -2,7 +2,7 @@
 // keeps secrets (SecretStorage), keyed by server and user. Nothing here writes a password to
 // settings, globalState, the log or the run.
 import * as vscode from 'vscode';
-import { removeUserInfo } from '../probe/urlUserInfo';
+import { readTypedTarget } from './typedTarget';
 import { parsePasswordKey, passwordKey, serverKey } from './serverKey';
 import type { PersistentState } from './persistentState';
 
@@ -17,7 +17,7 @@ export class Credentials {
     const recent = this.state.recentServers();
     const picker = vscode.window.createQuickPick<vscode.QuickPickItem & { server?: string }>();
     picker.title = 'ActiveSync server to test';
-    picker.placeholder = 'Host name or URL, e.g. mail.contoso.com or https://mail.contoso.com/Microsoft-Server-ActiveSync';
+    picker.placeholder = 'Host name, URL or e-mail address, e.g. mail.contoso.com or jdoe@contoso.com (found with Autodiscover)';
     picker.ignoreFocusOut = true;
     const recentItems = recent.map((r) => ({ label: r.input, description: 'recent', server: r.input, iconPath: new vscode.ThemeIcon('history') }));
     picker.items = recentItems;
@@ -34,14 +34,15 @@ export class Credentials {
         const chosen = picker.selectedItems[0]?.server ?? picker.activeItems[0]?.server ?? picker.value.trim();
         if (!chosen) return;
         settled = true;
-        // A user name or password typed into the address is dropped here, before it is shown, keyed or remembered.
-        const split = removeUserInfo(chosen);
-        if (split.had) {
-          void vscode.window.showWarningMessage(split.hadPassword
+        // An e-mail address stays one (Autodiscover finds the server); from a URL, a user name or
+        // password is dropped here, before it is shown, keyed or remembered.
+        const typed = readTypedTarget(chosen);
+        if (typed.dropped) {
+          void vscode.window.showWarningMessage(typed.dropped === 'password'
             ? 'A password in the server address was discarded: it was not used or stored. Enter it in the password box instead.'
             : 'A user name in the server address was discarded: enter it in the user name box instead.');
         }
-        resolve(split.text);
+        resolve(typed.target);
         picker.hide();
       });
       picker.onDidHide(() => {
@@ -54,10 +55,12 @@ export class Credentials {
 
   async promptUserName(server: string): Promise<string | undefined> {
     const configured = vscode.workspace.getConfiguration('activesyncDoctor').get<string>('defaultUserName', '');
+    // Starting from an e-mail address, a phone signs in as that address: offer it first.
+    const address = readTypedTarget(server).suggestedUserName;
     return vscode.window.showInputBox({
       title: `User name for ${server}`,
       prompt: 'A UPN (user@contoso.com) or DOMAIN\\user. Leave empty to test without signing in.',
-      value: this.state.lastUserName(serverKey(server)) ?? configured,
+      value: this.state.lastUserName(serverKey(server)) ?? address ?? configured,
       ignoreFocusOut: true,
     });
   }

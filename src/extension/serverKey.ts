@@ -3,10 +3,14 @@
 // server, and two servers on one host (different ports) are two.
 // Pure: no vscode import, unit-tested in plain Node.
 import type { ProbeRun } from '../probe/runModel';
+import { parseEmailTarget } from '../probe/emailTarget';
 import { removeUserInfo } from '../probe/urlUserInfo';
 
 /** "host" or "host:port" (port only when it isn't the scheme's default), lower-cased; '' when unusable. */
 export function serverKey(input: string): string {
+  // An e-mail address (Autodiscover finds its server) is keyed by the address itself.
+  const email = parseEmailTarget(input);
+  if (email) return email.address.toLowerCase();
   const text = removeUserInfo(input.trim()).text;
   if (!text) return '';
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`;

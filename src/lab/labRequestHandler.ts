@@ -17,6 +17,7 @@ import {
   type ServerProfile,
 } from './exchangeResponses';
 import { answerCommand, type LabDevice } from './labCommands';
+import { answerFor, frameworkError, readMobileSyncRequest, WEB_SITE_PREFIX } from './labAutodiscover';
 import type { LabScenario } from './scenarios';
 
 /** One answered request, for tests and logging. Never carries a password. */
@@ -212,6 +213,10 @@ function route(ctx: LabRequestContext, req: IncomingMessage, path: string, auth:
   const normalised = path.toLowerCase().replace(/\/+$/, '');
   if (normalised === '/microsoft-server-activesync') return activeSync(ctx, profile, req, auth, body, devices);
   if (normalised === '/ews/exchange.asmx') return ews(ctx, req.method ?? '', auth);
+  if (ctx.scenario.autodiscover) {
+    const answer = autodiscoverScenario(ctx, profile, normalised, req.method ?? '', auth, body.toString('utf8'));
+    if (answer) return answer;
+  }
   if (normalised === '/autodiscover/autodiscover.xml') return autodiscover(ctx, req.method ?? '', auth, body.toString('utf8'));
   return notFound(profile);
 }
@@ -400,6 +405,25 @@ function autodiscover(ctx: LabRequestContext, method: string, auth: LabAuthResul
   if (method !== 'POST') return withBody(200, headers, autodiscoverError());
   if (/mobilesync/i.test(body)) return withBody(200, headers, mobileSyncResponse(email, ctx.selfUrl));
   return withBody(200, headers, outlookResponse(email, ctx.selfUrl));
+}
+
+/** An Autodiscover scenario's own answers (labAutodiscover.ts); undefined for paths it does not own. */
+function autodiscoverScenario(ctx: LabRequestContext, profile: ServerProfile, path: string, method: string, auth: LabAuthResult, body: string): Reply | undefined {
+  const behaviour = ctx.scenario.autodiscover;
+  if (!behaviour) return undefined;
+  const origin = new URL(ctx.selfUrl).origin;
+  if (behaviour.kind === 'redirect' && path === `${WEB_SITE_PREFIX}/autodiscover/autodiscover.xml`) {
+    // The company web site's IIS redirects before any sign-in, with its classic "Object Moved" page.
+    const to = `${origin}/autodiscover/autodiscover.xml`;
+    return withBody(302, [['Location', to], ['Content-Type', 'text/html; charset=UTF-8'], ...profile.identityHeaders], `<head><title>Document Moved</title></head>\n<body><h1>Object Moved</h1>This document may be found <a HREF="${to}">here</a></body>`);
+  }
+  if (path !== '/autodiscover/autodiscover.xml') return undefined;
+  if (auth.kind !== 'accepted') return unauthorized(profile, auth);
+  const headers: HeaderList = [['Content-Type', 'text/xml; charset=utf-8'], ...identityWithOwa(profile, 200)];
+  // Autodiscover answers a GET with its invalid-request document.
+  if (method !== 'POST') return withBody(200, headers, frameworkError('600'));
+  const easUrl = behaviour.kind === 'settings' && behaviour.handsOut ? ctx.urlFor(behaviour.handsOut) : ctx.selfUrl;
+  return withBody(200, headers, answerFor(behaviour, readMobileSyncRequest(body), easUrl));
 }
 
 function autodiscoverError(): string {

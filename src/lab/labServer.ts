@@ -13,6 +13,8 @@ import { LAB_SCENARIOS, type LabScenario } from './scenarios';
 import { TLS10_SERVER_OPTIONS, tls10Unavailable } from './legacyTlsSupport';
 import { EXCHANGE_ONLINE_RESOURCE, LAB_OAUTH_CLIENT_ID, startLabAuthority, type LabAuthority } from './labOAuthAuthority';
 import { signInWithDeviceCode } from '../oauth/deviceCodeSignIn';
+import { labDiscovery } from './labAutodiscover';
+import type { AutodiscoverDiscovery } from '../protocol/autodiscoverPlaces';
 
 export type { LabRequestInfo } from './labRequestHandler';
 export { formatLabListing } from './labListing';
@@ -39,6 +41,11 @@ export interface RunningLab {
   urlFor(id: string): string;
   /** The lab's OAuth authority, present when an OAuth scenario runs. */
   oauth?: LabOAuthEndpoints;
+  /**
+   * For an Autodiscover scenario: where the places devices look lead in this lab (there is no DNS
+   * for contoso.example), for the probe's autodiscoverDiscovery option. Undefined for the others.
+   */
+  autodiscoverDiscovery(id: string): AutodiscoverDiscovery | undefined;
   /** Stops every listener and destroys open connections, including held-open silent ones. */
   close(): Promise<void>;
 }
@@ -161,6 +168,9 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     throw err;
   }
 
+  // Where nothing listens: the Autodiscover candidates that lead nowhere point here.
+  const closedPort = await unusedLoopbackPort(listenHost);
+
   const caDir = mkdtempSync(join(tmpdir(), 'activesync-doctor-lab-'));
   const caFile = join(caDir, 'lab-ca.pem');
   writeFileSync(caFile, certs.caPem);
@@ -200,11 +210,25 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     unavailable,
     urlFor,
     oauth,
+    autodiscoverDiscovery(id) {
+      const scenario = playable.find((s) => s.id === id);
+      if (!scenario?.autodiscover) return undefined;
+      return labDiscovery(scenario.autodiscover, new URL(urlFor(id)).origin, closedPort);
+    },
     close() {
       closing ??= stopAll().then(() => rmSync(caDir, { recursive: true, force: true }));
       return closing;
     },
   };
+}
+
+/** A loopback port bound once and released: nothing listens there afterwards. */
+async function unusedLoopbackPort(host: string): Promise<number> {
+  const server = net.createServer();
+  await bind(server, host === 'localhost' ? '127.0.0.1' : host, 0);
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 function isLoopback(host: string): boolean {
@@ -220,6 +244,7 @@ function selectScenarios(ids: string[] | undefined): LabScenario[] {
     if (wanted.has(id)) return;
     wanted.add(id);
     if (scenario.redirectTo) add(scenario.redirectTo);
+    if (scenario.autodiscover?.kind === 'settings' && scenario.autodiscover.handsOut) add(scenario.autodiscover.handsOut);
   };
   ids.forEach(add);
   return LAB_SCENARIOS.filter((s) => wanted.has(s.id));

@@ -8,6 +8,7 @@ import type { ServerProfileId } from './exchangeResponses';
 import type { CommandBehaviour } from './labCommands';
 import type { WindowsAuthMode } from './labNtlm';
 import type { LabTenantPolicy } from './labOAuthAuthority';
+import type { LabAutodiscover } from './labAutodiscover';
 
 /** Which certificate (and TLS version) the scenario's listener presents. */
 export type LabTlsMode = 'lab' | 'selfSigned' | 'expired' | 'wrongName' | 'tls10Only';
@@ -88,6 +89,11 @@ export interface LabScenario {
   /** How a correct run signs in: Basic with `credentials` (default) or OAuth with a token from the lab authority. */
   signIn?: 'oauth';
   oauth?: LabOAuthSetup;
+  /**
+   * Autodiscover scenarios: a run starts from the account's e-mail address and finds this
+   * server through Autodiscover (labAutodiscover.ts says how it answers and where devices look).
+   */
+  autodiscover?: LabAutodiscover;
 }
 
 const ON_PREM = { userName: LAB_UPN, password: LAB_PASSWORD };
@@ -526,6 +532,34 @@ export const LAB_SCENARIOS: readonly LabScenario[] = [
     eas: { kind: 'healthy' },
   },
   ...OAUTH_SCENARIOS,
+  // Autodiscover (appended, so the fixed-port numbering above stays): each run starts from the
+  // e-mail address labuser@contoso.example; contoso.example itself has no HTTPS site unless said.
+  healthy2016('autodiscover-healthy', 'Autodiscover: a good answer', 'Starting from labuser@contoso.example: contoso.example has no HTTPS site, autodiscover.contoso.example answers the mobilesync request with this Exchange 2016 server\'s ActiveSync URL, and the device session there works.', {
+    autodiscover: { kind: 'settings' },
+    expected: PASSED,
+  }),
+  healthy2016('autodiscover-redirect', 'Autodiscover: redirected by URL and by address', 'The web site at contoso.example redirects Autodiscover (HTTP 302) to autodiscover.contoso.example, which redirects labuser@contoso.example to the primary address lab.user@contoso.example; asked again for that address, it hands out this server.', {
+    autodiscover: { kind: 'redirect' },
+    expected: PASSED,
+  }),
+  healthy2016('autodiscover-redirect-loop', 'Autodiscover: a redirect loop', 'Autodiscover redirects labuser@contoso.example to lab.user@contoso.example and that address back again, as when two mail-enabled objects point at each other; a device must stop rather than loop.', {
+    autodiscover: { kind: 'redirectLoop' },
+    expected: failsAt('autodiscover', 'autodiscover.redirectLoop'),
+  }),
+  healthy2016('autodiscover-old-server', 'Autodiscover hands out an old server', 'Autodiscover still hands devices the URL of a retired Exchange 2003 server (the versions-too-old scenario), which offers only protocol versions 1.0 and 2.0: OPTIONS there gets no version a device can use.', {
+    autodiscover: { kind: 'settings', handsOut: 'versions-too-old' },
+    expected: failsAt('optionsAuthenticated', 'eas.noUsableVersion'),
+  }),
+  // Modelled: no public capture shows why a server answers 600 to a well-formed request; a
+  // front end that passes the request on without its body is one way to get there.
+  healthy2016('autodiscover-error-600', 'Autodiscover answers error 600', 'autodiscover.contoso.example signs the user in but answers every request with the Autodiscover error 600 (Invalid Request), so devices get no ActiveSync URL.', {
+    autodiscover: { kind: 'error600' },
+    expected: failsAt('autodiscover', 'autodiscover.error'),
+  }),
+  healthy2016('autodiscover-none-reachable', 'Autodiscover: nothing reachable', 'Neither contoso.example nor autodiscover.contoso.example accepts a connection, plain HTTP does not either, and there is no _autodiscover._tcp SRV record: devices cannot find the server.', {
+    autodiscover: { kind: 'noneReachable' },
+    expected: failsAt('autodiscover', 'autodiscover.noneReachable'),
+  }),
 ];
 
 

@@ -1,4 +1,4 @@
-// The connectivity probe: input → DNS → TCP → TLS → OPTIONS anonymous → OPTIONS with
+// The connectivity probe: input → (Autodiscover) → DNS → TCP → TLS → OPTIONS anonymous → OPTIONS with
 // credentials → credential cross-check, then the device session (provision → folderSync → sync
 // → ping), each step timed and judged, producing one ProbeRun.
 // It never throws for anything a server or a user can do: every problem becomes a failed or
@@ -7,6 +7,8 @@
 // The steps, their order and titles are the table PROBE_STEPS in the run model; each step is a
 // module with one runner, named below. Adding a step is a row there and a module.
 import { RunAbortedError } from './abortable';
+import { runAutodiscoverStep } from './autodiscover/autodiscoverStep';
+import { defaultUserName } from './emailTarget';
 import { runCrossCheckStep } from './crossCheckStep';
 import { runDnsStep } from './dnsStep';
 import { runFolderSyncStep } from './eas/folderSyncStep';
@@ -27,6 +29,7 @@ import { runTlsStep } from './tlsStep';
 /** One runner per row of PROBE_STEPS: the compiler refuses a step without one. */
 const STEP_RUNNERS: Record<StepId, StepRunner> = {
   input: runInputStep,
+  autodiscover: runAutodiscoverStep,
   dns: runDnsStep,
   tcp: runTcpStep,
   tls: runTlsStep,
@@ -39,7 +42,8 @@ const STEP_RUNNERS: Record<StepId, StepRunner> = {
   ping: runPingStep,
 };
 
-export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
+export async function runProbe(given: ProbeOptions): Promise<ProbeRun> {
+  const options: ProbeOptions = { ...given, userName: defaultUserName(given.target, given.userName) };
   const controller = new AbortController();
   const ctx = new ProbeContext(options, controller.signal);
   const { timeouts, signal, log, startedAt } = ctx;
@@ -86,6 +90,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeRun> {
   }
   // The account that signed in is the run's user when none was typed (VS Code and the CLI fill it the same way).
   if (!run.userName && ctx.signedInAccount) run.userName = ctx.signedInAccount;
+  // The steps after Autodiscover tested the URL it handed out: the run is about that server.
+  if (ctx.target.url && ctx.target.url !== run.target.url) run.target = { input: run.target.input, url: ctx.target.url, host: ctx.target.host, port: ctx.target.port };
   const finishedAt = new Date();
   run.finishedAt = finishedAt.toISOString();
   run.durationMs = finishedAt.getTime() - startedAt.getTime();

@@ -14,6 +14,7 @@ import { DEFAULT_TIMEOUTS, FULL_MODE_OVERALL_MS, type ProbeOptions, type ProbeTi
 import { openTunnel, type ProxyEndpoint } from './proxyTunnel';
 import { defaultStepTitle, PROBE_STEPS, type AuthMethod, type ProbeMode, type ProbeStep, type StepId } from './runModel';
 import { skippedStep, StepBuilder } from './stepBuilder';
+import { parseEmailTarget, type EmailTarget } from './emailTarget';
 import { normalizeTarget, type NormalizedTarget } from './targetInput';
 import { connectOnce } from './tcpStep';
 import { tlsHandshake, type TlsStepResult } from './tlsStep';
@@ -30,7 +31,12 @@ export class ProbeContext {
   readonly steps: ProbeStep[] = [];
   /** The step running now, finished as failed if the run is cancelled or times out during it. */
   current: { id: StepId; builder: StepBuilder } | undefined;
-  readonly target: NormalizedTarget;
+  /** The ActiveSync target: what was typed, or (after the autodiscover step) the URL Autodiscover handed out. */
+  target: NormalizedTarget;
+  /** The target was an e-mail address: there is no ActiveSync URL until Autodiscover finds one. */
+  readonly emailTarget: EmailTarget | undefined;
+  /** Autodiscover runs first: for an e-mail target, or when asked for (--autodiscover, --autodiscover-url). */
+  readonly wantsAutodiscover: boolean;
   readonly auth: AuthMethod;
   readonly mode: ProbeMode;
   readonly deviceId: string;
@@ -91,7 +97,9 @@ export class ProbeContext {
     };
     this.log = options.log ?? (() => undefined);
     this.env = options.env ?? process.env;
-    this.target = normalizeTarget(options.target, { allowHttp: options.allowHttp });
+    this.emailTarget = parseEmailTarget(options.target);
+    this.target = this.emailTarget ? pendingTarget(this.emailTarget) : normalizeTarget(options.target, { allowHttp: options.allowHttp });
+    this.wantsAutodiscover = Boolean(this.emailTarget || options.autodiscover || options.autodiscoverUrl);
     this.auth = options.auth ?? 'basic';
   }
 
@@ -125,8 +133,18 @@ export class ProbeContext {
     return this.steps.some((s) => s.id === id);
   }
 
+  /** Whether a step belongs to this run at all: Autodiscover only when it was asked for. */
+  takesPart(id: StepId): boolean {
+    return id !== 'autodiscover' || this.wantsAutodiscover;
+  }
+
   skipRest(reason: string): void {
-    for (const { id } of PROBE_STEPS) if (!this.has(id)) this.skip(id, reason);
+    for (const { id } of PROBE_STEPS) if (!this.has(id) && this.takesPart(id)) this.skip(id, reason);
+  }
+
+  /** The following steps test `url` (what Autodiscover handed out; already checked usable). */
+  retarget(url: string): void {
+    this.target = normalizeTarget(url, { allowHttp: this.options.allowHttp });
   }
 
   /** A new raw connection to the target (direct or through the proxy), closed when the run ends. */
@@ -159,4 +177,9 @@ export class ProbeContext {
     for (const c of this.extraConnections) void c.close();
     for (const s of this.extraSockets) s.destroy();
   }
+}
+
+/** An e-mail target before Autodiscover: no URL yet, nothing wrong with it either. */
+function pendingTarget(email: EmailTarget): NormalizedTarget {
+  return { ok: true, url: '', host: '', port: 0, scheme: '', safeInput: email.address, findings: [] };
 }

@@ -1,5 +1,6 @@
 // What a caller (CLI, extension, batch, tests) can ask of one probe run.
 import type { BearerTokenSource } from './oauthToken';
+import type { AutodiscoverDiscovery } from '../protocol/autodiscoverPlaces';
 import type { AuthMethod, ProbeMode, ProbeRun, ProbeStep, StepId } from './runModel';
 
 export interface ProbeTimeouts {
@@ -36,8 +37,21 @@ export interface ProbeProgress {
 }
 
 export interface ProbeOptions extends ProbeProgress {
-  /** A URL or a host name, e.g. "mail.contoso.com" or "https://mail.contoso.com:8443/Microsoft-Server-ActiveSync". */
+  /**
+   * A URL or a host name, e.g. "mail.contoso.com" or "https://mail.contoso.com:8443/Microsoft-Server-ActiveSync",
+   * or an e-mail address ("jdoe@contoso.com"): the run then starts with Autodiscover, and the
+   * user name defaults to the address.
+   */
   target: string;
+  /** Run Autodiscover first for a URL or host target too; the address is the user name (a UPN). */
+  autodiscover?: boolean;
+  /** Ask this Autodiscover endpoint only, instead of the places devices look (split DNS, tests). Implies autodiscover. */
+  autodiscoverUrl?: string;
+  /**
+   * Tests and the lab only: where the places devices look lead, since the lab's domains have no
+   * DNS. Real runs leave it unset and use the real candidates and DNS.
+   */
+  autodiscoverDiscovery?: AutodiscoverDiscovery;
   userName?: string;
   /** Held in memory for the run only; never stored in the run. */
   password?: string;

@@ -15,6 +15,8 @@ export type RunOutcome = 'passed' | 'warning' | 'failed' | 'cancelled';
  */
 export const PROBE_STEPS = [
   { id: 'input', title: 'Check the server address and user name' },
+  // From an e-mail address to the ActiveSync URL, as a device finds it; only when asked for.
+  { id: 'autodiscover', title: 'Find the ActiveSync URL with Autodiscover' },
   { id: 'dns', title: 'Resolve the host name in DNS' },
   { id: 'tcp', title: 'Open a TCP connection' },
   { id: 'tls', title: 'Negotiate TLS and check the certificate' },
@@ -130,6 +132,24 @@ export type FailureCategory =
   | 'auth.windowsRefused'
   /** OAuth: the sign-in at the authority failed, so no token was sent. */
   | 'oauth.signInFailed'
+  /** Autodiscover refused the credentials (HTTP 401): not the ActiveSync 401. */
+  | 'autodiscover.unauthorized'
+  /** Autodiscover answered with its own error (ErrorCode 600 invalid request, 601, or Action/Error). */
+  | 'autodiscover.error'
+  /** A redirect (address or URL) came back to where it had been, or exceeded the limit. */
+  | 'autodiscover.redirectLoop'
+  /** The only answer came from a server named by a redirect or DNS, where the credentials are not sent. */
+  | 'autodiscover.credentialsWithheld'
+  /** A 200 that is not an Autodiscover answer, or one naming no MobileSync server (or an unusable URL). */
+  | 'autodiscover.invalidAnswer'
+  /** Every Autodiscover candidate whose certificate was checked failed the check. */
+  | 'autodiscover.certificate'
+  /** Servers answered, but none of them is an Autodiscover service (404 and the like). */
+  | 'autodiscover.notFound'
+  /** No candidate could be reached at all (DNS, TCP). */
+  | 'autodiscover.noneReachable'
+  /** Autodiscover hands devices another ActiveSync URL than the one given. */
+  | 'autodiscover.mismatch'
   | 'crossCheck.accepted'
   | 'crossCheck.rejected'
   | 'run.cancelled'
@@ -253,6 +273,8 @@ export interface StepEvidence {
   redirectLocation?: string;
   retryAfter?: string;
   credentialServiceUrl?: string;
+  /** Autodiscover: the address asked for, each attempt, and the ActiveSync URL it handed out. */
+  autodiscover?: AutodiscoverEvidence;
   /** For the cross-check: which endpoint accepted or refused the credentials. */
   crossCheck?: Array<{ endpoint: 'ews' | 'autodiscover'; url: string; statusCode?: number; accepted: boolean; error?: string }>;
   userNameForm?: 'upn' | 'downLevel' | 'bare' | 'none';
@@ -285,6 +307,40 @@ export interface StepEvidence {
   authAttempts?: Array<{ scheme: string; statusCode?: number; ok: boolean; error?: string }>;
   /** ActiveSync commands: the protocol version used and each command's decoded exchange. */
   eas?: EasEvidence;
+}
+
+/** One Autodiscover request (or look-up) and how it ended. */
+export interface AutodiscoverAttemptEvidence {
+  /** What was asked: 'POST' (mobilesync XML), 'GET' (the http redirect or the JSON endpoint), 'SRV' (a DNS look-up). */
+  method: 'POST' | 'GET' | 'SRV';
+  /** The URL, or for SRV the record name. */
+  url: string;
+  /** Where the URL came from. */
+  source: 'domain' | 'autodiscoverHost' | 'httpRedirect' | 'srv' | 'given' | 'redirect' | 'exchangeOnline';
+  /** The e-mail address the request asked for. */
+  emailAddress: string;
+  outcome: 'settings' | 'redirectAddress' | 'redirectUrl' | 'error' | 'unauthorized' | 'invalid' | 'notAutodiscover' | 'unreachable' | 'certificate' | 'notFollowed' | 'loop';
+  statusCode?: number;
+  /** Whether the Authorization header went with it (only to a verified server you named). */
+  credentialsSent: boolean;
+  durationMs: number;
+}
+
+export interface AutodiscoverEvidence {
+  /** The address the run started from, and the one the last request asked for (after Redirect). */
+  emailAddress: string;
+  finalEmailAddress: string;
+  /** --autodiscover-url, when the candidates were skipped. */
+  autodiscoverUrl?: string;
+  attempts: AutodiscoverAttemptEvidence[];
+  /** The ActiveSync URL Autodiscover handed out, and the Autodiscover URL that said so. */
+  activeSyncUrl?: string;
+  answeredBy?: string;
+  /** The ActiveSync URL given with the run, when there was one, and how the two differ. */
+  givenUrl?: string;
+  differences?: Array<'scheme' | 'host' | 'port' | 'path'>;
+  /** The answer's Autodiscover error, when that is how it ended. */
+  error?: { code?: string; status?: string; message?: string };
 }
 
 /** One ActiveSync command as evidence: no message content, no policy key. */
@@ -388,6 +444,9 @@ export interface ProbeRun {
      * Provision, FolderSync and Sync, 'full' adds a Ping. Runs stored before commands existed have none: read as 'options'.
      */
     mode?: ProbeMode;
+    /** Autodiscover ran first: from the e-mail address's candidates, or from this Autodiscover URL. */
+    autodiscover?: boolean;
+    autodiscoverUrl?: string;
     /** The device identity the commands used. */
     deviceId?: string;
     deviceType?: string;

@@ -3,6 +3,7 @@
 // its settings the same way.
 import { randomUUID } from 'node:crypto';
 import { ENGINE_VERSION } from '../common/engineVersion';
+import { isEmailAddress } from './emailTarget';
 import { DEFAULT_DEVICE_ID, DEFAULT_DEVICE_TYPE } from './eas/deviceIdentity';
 import { DEFAULT_TIMEOUTS, FULL_MODE_OVERALL_MS, type ProbeOptions } from './probeOptions';
 import { proxyFor } from './proxyTunnel';
@@ -37,6 +38,9 @@ export function newRunShell(options: Omit<ProbeOptions, 'password' | 'signal'>, 
       timeoutMs: options.timeouts?.overallMs ?? (options.mode === 'full' ? FULL_MODE_OVERALL_MS : DEFAULT_TIMEOUTS.overallMs),
       proxy: safeProxyLabel(options.proxy ?? (target.ok ? proxyFor(target.host, target.port, undefined, env) : undefined)),
       mode: options.mode ?? 'commands',
+      // Only runs that used Autodiscover say so, as runs stored before it existed read.
+      ...(isEmailAddress(options.target) || options.autodiscover || options.autodiscoverUrl ? { autodiscover: true } : {}),
+      ...(options.autodiscoverUrl ? { autodiscoverUrl: options.autodiscoverUrl } : {}),
       deviceId: options.deviceId ?? DEFAULT_DEVICE_ID,
       deviceType: options.deviceType ?? DEFAULT_DEVICE_TYPE,
     },

@@ -36,7 +36,7 @@ describe('CLI in-process: main(argv, io)', () => {
     it('--help exits 0 and lists the commands', async () => {
       const r = await runCli(['--help']);
       assert.equal(r.code, 0);
-      assert.match(r.stdout, /probe <url\|host>/);
+      assert.match(r.stdout, /probe <url\|host\|address>/);
       assert.match(r.stdout, /lab \[--port N\]/);
       assert.equal(r.stderr, '');
     });

@@ -74,6 +74,14 @@ const EXPECTED: Record<string, Expectation> = {
   'exchange-online-oauth-conditional-access': { top: 'oauth.conditionalAccess', confidence: 'high', evidence: /AADSTS53000/, checklist: 'conditional-access' },
   'hybrid-modern-auth': {},
   'hybrid-modern-auth-not-configured': { top: 'oauth.hybridNotConfigured', confidence: 'high', evidence: /oauth_not_available/, checklist: 'hybrid-modern-auth' },
+  // Autodiscover, starting from the e-mail address.
+  'autodiscover-healthy': {},
+  'autodiscover-redirect': {},
+  'autodiscover-redirect-loop': { top: 'autodiscover.redirectLoop', confidence: 'high', evidence: /redirectAddress/ },
+  // The old server's own fault leads; the Autodiscover cause that sends devices there follows (asserted below).
+  'autodiscover-old-server': { top: 'eas.noUsableVersion', evidence: /^1\.0,2\.0$/ },
+  'autodiscover-error-600': { top: 'autodiscover.error', confidence: 'high', evidence: /^600$/ },
+  'autodiscover-none-reachable': { top: 'autodiscover.noneReachable', confidence: 'high', evidence: /unreachable/, checklist: 'dns-tcp-reachability' },
 };
 
 const TIMEOUTS = { overallMs: 3000, dnsMs: 1000, connectMs: 1000, tlsMs: 1500, headersMs: 2000, bodyMs: 1000 };
@@ -99,7 +107,8 @@ describe('diagnosis against the lab', function () {
     it(`${scenario.id} → ${expected.top ?? 'no causes'}`, async function () {
       if (lab.unavailable.some((u) => u.scenario.id === scenario.id)) this.skip();
       const run = await runProbe({
-        target: lab.urlFor(scenario.id),
+        target: scenario.autodiscover ? scenario.credentials.userName : lab.urlFor(scenario.id),
+        autodiscoverDiscovery: lab.autodiscoverDiscovery(scenario.id),
         userName: scenario.credentials.userName,
         password: scenario.credentials.password,
         extraCaPem: lab.caPem,
@@ -124,6 +133,12 @@ describe('diagnosis against the lab', function () {
         if (expected.confidence) assert.equal(top.confidence, expected.confidence, summary);
         if (expected.evidence) assert.ok(top.supporting.some((e) => expected.evidence!.test(e.value) || expected.evidence!.test(e.label)), `${summary}\n${JSON.stringify(top.supporting, null, 1)}`);
         if (expected.checklist) assert.ok(top.checklistIds.includes(expected.checklist), `${summary} checklists: ${top.checklistIds}`);
+      }
+      if (scenario.id === 'autodiscover-old-server') {
+        const sends = d.causes.find((c) => c.id === 'autodiscover.wrongServer');
+        assert.ok(sends, summary);
+        assert.match(sends.title, /old server/);
+        assert.ok(sends.supporting.some((e) => e.value === lab.urlFor('versions-too-old')), JSON.stringify(sends.supporting));
       }
       const markdown = renderRunMarkdown(run, d);
       if (scenario.credentials.password) for (const text of [JSON.stringify(d), markdown]) assert.ok(!text.includes(scenario.credentials.password), 'the password never appears');

@@ -11,6 +11,7 @@ import { formatDuration, relativeTime } from '../../src/extension/relativeTime';
 import { insertionText, scriptKindOf, scriptsFor } from '../../src/extension/scriptKinds';
 import { PersistentState } from '../../src/extension/persistentState';
 import { parsePasswordKey, passwordKey, serverKey, serverKeyOf, withoutCredentials } from '../../src/extension/serverKey';
+import { readTypedTarget } from '../../src/extension/typedTarget';
 import { contentSecurityPolicy, makeNonce, renderWebviewShell } from '../../src/extension/webviewHtml';
 import { allStepIds, indexChecklists, isSafeExternalUrl, parseWebviewMessage } from '../../src/webview/webviewProtocol';
 import { buildRun } from './helpers/runBuilder';
@@ -54,6 +55,19 @@ describe('extension: server keys', () => {
     assert.equal(withoutCredentials('https://CONTOSO%5Cuser:S3cret!@mail.contoso.com/Microsoft-Server-ActiveSync'), 'https://mail.contoso.com/Microsoft-Server-ActiveSync');
     assert.equal(withoutCredentials('mail.contoso.com'), 'mail.contoso.com');
     assert.equal(withoutCredentials('https://mail.contoso.com/path@x'), 'https://mail.contoso.com/path@x');
+  });
+
+  it('keys an e-mail address target by the address, not by its domain', () => {
+    assert.equal(serverKey('JDoe@Contoso.com'), 'jdoe@contoso.com');
+    assert.notEqual(serverKey('jdoe@contoso.com'), serverKey('contoso.com'));
+    assert.deepEqual(parsePasswordKey(passwordKey('jdoe@contoso.com', 'jdoe@contoso.com')), { server: 'jdoe@contoso.com', userName: 'jdoe@contoso.com' });
+  });
+
+  it('the Run Connectivity Test box takes an e-mail address as a target and offers it as the user name', () => {
+    assert.deepEqual(readTypedTarget(' jdoe@contoso.com '), { target: 'jdoe@contoso.com', suggestedUserName: 'jdoe@contoso.com' });
+    assert.deepEqual(readTypedTarget('mail.contoso.com'), { target: 'mail.contoso.com' });
+    assert.deepEqual(readTypedTarget('jdoe:S3cret@mail.contoso.com'), { target: 'mail.contoso.com', dropped: 'password' });
+    assert.deepEqual(readTypedTarget('https://jdoe@mail.contoso.com/'), { target: 'https://mail.contoso.com/', dropped: 'userName' });
   });
 
   it('round-trips password keys, including IPv6 hosts and DOMAIN\\user names', () => {

@@ -9,6 +9,12 @@ import { LAB_PASSWORD } from '../../src/lab/labAccounts';
 import { freePort } from './helpers/freePort';
 
 const STABLE_IDS = [
+  'autodiscover-healthy',
+  'autodiscover-redirect',
+  'autodiscover-redirect-loop',
+  'autodiscover-old-server',
+  'autodiscover-error-600',
+  'autodiscover-none-reachable',
   'exchange2010-healthy',
   'exchange2016-healthy',
   'exchange2003-healthy',

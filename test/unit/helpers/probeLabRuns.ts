@@ -24,6 +24,7 @@ export function labTokenSource(lab: RunningLab, id: string): BearerTokenSource {
 /**
  * Runs the probe against one lab scenario the way the scenario is meant to be signed in to: its
  * own user name and password, or (OAuth scenarios) a device code sign-in at the lab authority.
+ * An Autodiscover scenario starts from the account's e-mail address, its places mapped onto the lab.
  */
 export function probeLabScenario(lab: RunningLab, id: string, overrides: Partial<ProbeOptions> = {}): Promise<ProbeRun> {
   const scenario = findScenario(id);
@@ -31,7 +32,8 @@ export function probeLabScenario(lab: RunningLab, id: string, overrides: Partial
   const oauth: Partial<ProbeOptions> =
     scenario.signIn === 'oauth' && lab.oauth ? { auth: 'oauth', userName: undefined, password: undefined, bearerToken: labTokenSource(lab, id), oauthResource: lab.oauth.resourceFor(id) } : {};
   return runProbe({
-    target: lab.urlFor(id),
+    target: scenario.autodiscover ? scenario.credentials.userName : lab.urlFor(id),
+    autodiscoverDiscovery: lab.autodiscoverDiscovery(id),
     userName: scenario.credentials.userName,
     password: scenario.credentials.password,
     extraCaPem: lab.caPem,
