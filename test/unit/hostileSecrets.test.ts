@@ -64,7 +64,14 @@ describe('hostile servers: the password never shows up in any output', function 
 
   it('the run itself (what history and exports store) holds no secret, even from an echoing server', async () => {
     const lines: string[] = [];
-    const run = await probeHostile(echoing, { userName: USER, password: PASSWORD, crossCheck: true, log: (l) => lines.push(l) });
+    // Generous limits: this checks what the run stores, and a loaded machine must not skip the cross-check.
+    const run = await probeHostile(echoing, {
+      userName: USER,
+      password: PASSWORD,
+      crossCheck: true,
+      log: (l) => lines.push(l),
+      timeouts: { overallMs: 12_000, headersMs: 4000, bodyMs: 4000 },
+    });
     assert.equal(run.steps.find((s) => s.id === 'crossCheck')?.status !== 'skipped', true, 'the cross-check did not run');
     assertNoSecret(JSON.stringify(run), 'the run JSON');
     assertNoSecret(lines.join('\n'), 'the log');
