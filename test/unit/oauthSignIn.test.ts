@@ -11,13 +11,13 @@ import { diagnose } from '../../src/diagnosis/diagnose';
 import { renderRunMarkdown } from '../../src/diagnosis/markdownReport';
 import { labCertificates } from '../../src/lab/labCertificates';
 import { LAB_OAUTH_CLIENT_ID, startLabAuthority } from '../../src/lab/labOAuthAuthority';
-import type { LabRequestInfo } from '../../src/lab/labRequestHandler';
-import { startLab, type RunningLab } from '../../src/lab/labServer';
+import type { RunningLab } from '../../src/lab/labServer';
 import { signInWithDeviceCode } from '../../src/oauth/deviceCodeSignIn';
 import { AuthorityNetworkClient } from '../../src/oauth/msalNetworkClient';
 import { findStep } from '../../src/probe/runModel';
 import { runCli } from './helpers/cliFakeIo';
 import { labTokenSource, probeLabScenario, stepOf } from './helpers/probeLabRuns';
+import { useRecordingLab } from './helpers/suiteFixtures';
 
 /** Any JWT (header.payload.signature, base64url): a token in any output is a leak, whoever issued it. */
 const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/;
@@ -135,14 +135,7 @@ describe('OAuth sign-in (msal-node device code at the lab authority)', function 
 
   describe('the engine', () => {
     let lab: RunningLab;
-    const requests: LabRequestInfo[] = [];
-    before(async () => {
-      lab = await startLab({ scenarios: ['exchange-online-oauth', 'hybrid-modern-auth', 'exchange-online-bearer-only', 'exchange2016-healthy'], onRequest: (r) => requests.push(r) });
-    });
-    beforeEach(() => {
-      requests.length = 0;
-    });
-    after(() => lab?.close());
+    const requests = useRecordingLab((started) => (lab = started));
 
     it('records the token\'s claims, never the token, and fills the user name from the sign-in', async () => {
       let token = '';
