@@ -14,6 +14,7 @@ export function headerValue(headers: HeaderList, name: string): string | undefin
   return headerValues(headers, name)[0];
 }
 
+// Bare names: reports add the build in parentheses, so a name must not carry its own.
 const PRODUCT_NAMES: Record<ServerProduct, string> = {
   exchange2003: 'Exchange Server 2003',
   exchange2007: 'Exchange Server 2007',
@@ -21,8 +22,8 @@ const PRODUCT_NAMES: Record<ServerProduct, string> = {
   exchange2013: 'Exchange Server 2013',
   exchange2016: 'Exchange Server 2016',
   exchange2019: 'Exchange Server 2019',
-  exchangeOnline: 'Exchange Online (Office 365)',
-  zpush: 'Z-Push (open-source ActiveSync server)',
+  exchangeOnline: 'Exchange Online',
+  zpush: 'Z-Push',
   unknown: 'unknown ActiveSync server',
 };
 

@@ -137,7 +137,7 @@ describe('identifyServer: one identification from all the answers', () => {
 
   it('Z-Push reads as "protocol version 14.0", never as a build', () => {
     const identity = identifyServer(obs([['WWW-Authenticate', 'Basic realm="ZPush"'], ['MS-Server-ActiveSync', '14.0']]))!;
-    assert.equal(describeServer(identity), 'Z-Push (open-source ActiveSync server) (protocol version 14.0)');
+    assert.equal(describeServer(identity), 'Z-Push (protocol version 14.0)');
     assert.doesNotMatch(describeServer(identity), /build/);
   });
 
