@@ -34,11 +34,15 @@ if (args.has('--if-needed')) {
 }
 
 // Imports of the lab (src/lab/labEntry.ts) stay a runtime require of ./lab.js in the other bundles,
-// so node-forge loads only when a lab actually starts.
-const labAsSeparateBundle = {
-  name: 'lab-as-separate-bundle',
+// so node-forge loads only when a lab actually starts; likewise the exporter (prom-client, yaml)
+// is ./exporter.js, loaded only by the exporter command.
+const separateBundles = { labEntry: './lab.js', exporterEntry: './exporter.js' };
+const keepSeparateBundles = {
+  name: 'keep-separate-bundles',
   setup(build) {
-    build.onResolve({ filter: /(^|\/)labEntry$/ }, (args) => (args.kind === 'entry-point' ? undefined : { path: './lab.js', external: true }));
+    build.onResolve({ filter: /(^|\/)(labEntry|exporterEntry)$/ }, (args) =>
+      args.kind === 'entry-point' ? undefined : { path: separateBundles[args.path.split('/').pop()], external: true },
+    );
   },
 };
 
@@ -57,9 +61,10 @@ const common = {
 await Promise.all([
   // The extension entry stays small: the engine is required lazily from ./engine.js when a command runs.
   esbuild.build({ ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(root, 'dist/extension.js'), external: ['vscode', './engine.js'] }),
-  esbuild.build({ ...common, entryPoints: [join(root, 'src/engine/index.ts')], outfile: join(root, 'dist/engine.js'), plugins: [labAsSeparateBundle] }),
+  esbuild.build({ ...common, entryPoints: [join(root, 'src/engine/index.ts')], outfile: join(root, 'dist/engine.js'), plugins: [keepSeparateBundles] }),
   esbuild.build({ ...common, entryPoints: [join(root, 'src/lab/labEntry.ts')], outfile: join(root, 'dist/lab.js') }),
-  esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli.js'), banner: { js: '#!/usr/bin/env node' }, plugins: [labAsSeparateBundle] }),
+  esbuild.build({ ...common, entryPoints: [join(root, 'src/exporter/exporterEntry.ts')], outfile: join(root, 'dist/exporter.js'), plugins: [keepSeparateBundles] }),
+  esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli.js'), banner: { js: '#!/usr/bin/env node' }, plugins: [keepSeparateBundles] }),
   esbuild.build({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: [join(root, 'media/webview/diagnosisView.ts')], outfile: join(root, 'dist/media/diagnosisView.js') }),
   esbuild.build({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: [join(root, 'media/webview/comparisonView.ts')], outfile: join(root, 'dist/media/comparisonView.js') }),
 ]);

@@ -44,7 +44,7 @@ export async function exporterCommand(argv: readonly string[], io: CliIo): Promi
   const { host, port } = parseListen(flag(args, 'listen') ?? DEFAULT_EXPORTER_LISTEN);
   const graceSeconds = integerFlag(args, 'grace-seconds', 0, 300) ?? 10;
 
-  const { loadExporterConfig, ExporterConfigError } = await import('../exporter/exporterConfig');
+  const { loadExporterConfig, ExporterConfigError, startExporter, runProbe } = await import('../exporter/exporterEntry');
   let config;
   try {
     config = loadExporterConfig(configFile, io.env);
@@ -52,8 +52,6 @@ export async function exporterCommand(argv: readonly string[], io: CliIo): Promi
     if (error instanceof ExporterConfigError) throw new UsageError(`the exporter configuration is not usable:\n${error.message}`);
     throw error;
   }
-  const { startExporter } = await import('../exporter/exporterServer');
-  const { runProbe } = await import('../probe/probe');
   let exporter;
   try {
     exporter = await startExporter({ config, host, port, runProbe, env: io.env });
