@@ -46,6 +46,23 @@ const keepSeparateBundles = {
   },
 };
 
+// undici's HTTP/1 client requires its HTTP/2 client at load, which loads node:http2 (the largest
+// built-in module a probe would pull in). The probe never offers h2 in ALPN, so the HTTP/2 client
+// is only reached if a server could negotiate it: it is loaded then, on first call, not at start-up.
+const lazyHttp2Client = {
+  name: 'lazy-undici-http2-client',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) =>
+      args.importer.endsWith(join('undici', 'lib', 'dispatcher', 'client.js')) ? { path: 'undici/lib/dispatcher/client-h2.js', namespace: 'lazy-h2' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-h2' }, (args) => ({
+      contents: `let connectH2;\nmodule.exports = function lazyConnectH2(...args) {\n  connectH2 ??= require(${JSON.stringify(args.path)});\n  return connectH2(...args);\n};\n`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 const common = {
   bundle: true,
@@ -61,10 +78,13 @@ const common = {
 await Promise.all([
   // The extension entry stays small: the engine is required lazily from ./engine.js when a command runs.
   esbuild.build({ ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(root, 'dist/extension.js'), external: ['vscode', './engine.js'] }),
-  esbuild.build({ ...common, entryPoints: [join(root, 'src/engine/index.ts')], outfile: join(root, 'dist/engine.js'), plugins: [keepSeparateBundles] }),
+  esbuild.build({ ...common, entryPoints: [join(root, 'src/engine/index.ts')], outfile: join(root, 'dist/engine.js'), plugins: [keepSeparateBundles, lazyHttp2Client] }),
   esbuild.build({ ...common, entryPoints: [join(root, 'src/lab/labEntry.ts')], outfile: join(root, 'dist/lab.js') }),
-  esbuild.build({ ...common, entryPoints: [join(root, 'src/exporter/exporterEntry.ts')], outfile: join(root, 'dist/exporter.js'), plugins: [keepSeparateBundles] }),
-  esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli.js'), banner: { js: '#!/usr/bin/env node' }, plugins: [keepSeparateBundles] }),
+  esbuild.build({ ...common, entryPoints: [join(root, 'src/exporter/exporterEntry.ts')], outfile: join(root, 'dist/exporter.js'), plugins: [keepSeparateBundles, lazyHttp2Client] }),
+  // The CLI: a small executable (dist/cli.js) that loads the bundle (dist/cliMain.js) through V8's
+  // code cache. vm.Script cannot run import(), so the bundle loads lab.js and exporter.js by require().
+  esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cliMain.js'), supported: { 'dynamic-import': false }, plugins: [keepSeparateBundles, lazyHttp2Client] }),
+  esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/cliLauncher.ts')], outfile: join(root, 'dist/cli.js'), banner: { js: '#!/usr/bin/env node' }, external: ['./cliMain.js'] }),
   esbuild.build({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: [join(root, 'media/webview/diagnosisView.ts')], outfile: join(root, 'dist/media/diagnosisView.js') }),
   esbuild.build({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: [join(root, 'media/webview/comparisonView.ts')], outfile: join(root, 'dist/media/comparisonView.js') }),
 ]);

@@ -1,7 +1,6 @@
 // The activesync-doctor command line; its commands are the table COMMANDS below. Usage errors
 // exit 2 with one clear line; failures of the server under test exit 1 with the report; nothing
 // shows a stack trace unless ACTIVESYNC_DOCTOR_DEBUG is set.
-import { setFlagsFromString } from 'node:v8';
 import { ENGINE_VERSION } from '../common/engineVersion';
 import { UserFileError } from '../common/boundedFileRead';
 import { terminalSafe } from '../common/textSafety';
@@ -79,11 +78,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
-if (require.main === module) {
-  // A CLI run parses a handful of HTTP responses: compiling undici's llhttp WebAssembly with
-  // the optimising tier costs ~50 ms of background work that delays exit. The baseline tier is
-  // plenty here. (Only the CLI process: the extension never changes VS Code's V8 flags.)
-  setFlagsFromString('--liftoff-only');
+/** What the installed `activesync-doctor` command runs (src/cli/cliLauncher.ts loads this bundle). */
+export function runFromCommandLine(): void {
   // `activesync-doctor … | head` closes the pipe early: that is the reader's choice, not an error.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {

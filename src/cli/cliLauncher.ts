@@ -1,0 +1,18 @@
+// The `activesync-doctor` executable: a few lines that load the CLI bundle (dist/cliMain.js)
+// through V8's code cache, so each run skips compiling it. Kept tiny on purpose: everything it
+// imports is paid by every command before any work starts.
+import { setFlagsFromString } from 'node:v8';
+import { join } from 'node:path';
+import { loadWithCodeCache } from './codeCache';
+
+// A CLI run parses a handful of HTTP responses: compiling undici's llhttp WebAssembly with the
+// optimising tier costs ~50 ms of background work that delays exit; the baseline tier is plenty.
+// Set before the bundle is compiled: V8 accepts cached code only under the flags it was made with.
+// (Only the CLI process: the extension never changes VS Code's V8 flags.)
+setFlagsFromString('--liftoff-only');
+
+const COMMANDS_WITH_OWN_CACHE = new Set(['probe', 'batch', 'diff', 'exporter', 'lab', 'demo']);
+const command = process.argv[2] ?? '';
+const bundle = loadWithCodeCache(join(__dirname, 'cliMain.js'), { variant: COMMANDS_WITH_OWN_CACHE.has(command) ? command : 'other' });
+process.once('exit', bundle.saveCache);
+(bundle.exports as typeof import('./main')).runFromCommandLine();
