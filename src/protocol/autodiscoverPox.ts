@@ -3,7 +3,7 @@
 // namespace prefixes removed, so `autodiscover:Url`, a default namespace and no namespace read the
 // same; a byte-order mark, leading whitespace and a wrong Content-Type are tolerated, because real
 // servers send all of these. Pure functions, no I/O; never throws for what a server sends.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type * as FastXmlParser from 'fast-xml-parser';
 
 export const MOBILESYNC_REQUEST_SCHEMA = 'http://schemas.microsoft.com/exchange/autodiscover/mobilesync/requestschema/2006';
 export const MOBILESYNC_RESPONSE_SCHEMA = 'http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006';
@@ -37,7 +37,18 @@ export function mobileSyncRequest(emailAddress: string): string {
   ].join('\r\n');
 }
 
-const parser = new XMLParser({
+// fast-xml-parser loads on the first answer to parse, not with every CLI start that never sees one.
+let xml: { parser: FastXmlParser.XMLParser; validator: typeof FastXmlParser.XMLValidator } | undefined;
+function xmlTools(): NonNullable<typeof xml> {
+  if (!xml) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { XMLParser, XMLValidator } = require('fast-xml-parser') as typeof FastXmlParser;
+    xml = { parser: new XMLParser(PARSER_OPTIONS), validator: XMLValidator };
+  }
+  return xml;
+}
+
+const PARSER_OPTIONS: FastXmlParser.X2jOptions = {
   removeNSPrefix: true,
   ignoreAttributes: false,
   attributeNamePrefix: '@',
@@ -47,7 +58,7 @@ const parser = new XMLParser({
   processEntities: true,
   htmlEntities: false,
   isArray: (name) => name === 'Server' || name === 'Response',
-});
+};
 
 type Node = Record<string, unknown>;
 
@@ -75,7 +86,8 @@ export function parseMobileSyncAnswer(body: string): MobileSyncAnswer {
   if (!trimmed) return { kind: 'invalid', reason: 'The answer is empty.' };
   if (trimmed.length > MAX_AUTODISCOVER_XML_CHARS) return { kind: 'invalid', reason: `The answer is ${trimmed.length} characters long; an Autodiscover answer is a few hundred.` };
   if (!trimmed.startsWith('<')) return { kind: 'invalid', reason: 'The answer is not XML.' };
-  const valid = XMLValidator.validate(trimmed);
+  const { parser, validator } = xmlTools();
+  const valid = validator.validate(trimmed);
   if (valid !== true) return { kind: 'invalid', reason: `The answer is not well-formed XML (line ${valid.err.line}: ${valid.err.msg}).` };
   let doc: unknown;
   try {
