@@ -71,8 +71,9 @@ function nodeExtraCaCerts(): string[] {
 
 /** One line for the TLS step's details: what the chain was checked against. */
 export function describeTrustStore(extraCaPem: string | undefined, withSystem = true): string {
-  const system = systemTrustStore();
-  return ['Node.js bundled roots', withSystem && system.pems.length ? system.source : '', extraCaPem ? 'extra CA file' : ''].filter(Boolean).join(' + ');
+  // Loading the OS store only to name it would cost every run (tens of ms on Node 22+): only when the check used it.
+  const system = withSystem ? systemTrustStore() : undefined;
+  return ['Node.js bundled roots', system?.pems.length ? system.source : '', extraCaPem ? 'extra CA file' : ''].filter(Boolean).join(' + ');
 }
 
 /**
