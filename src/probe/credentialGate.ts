@@ -10,7 +10,7 @@
 // a connection made for anything else is anonymous-only and refuses an Authorization header.
 import type { Socket } from 'node:net';
 import type * as tls from 'node:tls';
-import { checkPeer } from './peerCertificate';
+import { checkPeerLeaf } from './peerCertificate';
 
 /** The endpoint a run verified: the only place its credentials may go. */
 export interface VerifiedEndpoint {
@@ -85,7 +85,7 @@ export function checkConnection(endpoint: VerifiedEndpoint, socket: Socket, when
   if (typeof tlsSocket.getPeerCertificate !== 'function') {
     return { ok: false, reason: 'noCertificate', message: `The connection ${when} is not TLS; no credentials were sent over it.`, expectedFingerprint: endpoint.fingerprint256 };
   }
-  const peer = checkPeer(tlsSocket, endpoint.host);
+  const peer = checkPeerLeaf(tlsSocket, endpoint.host);
   const expectedFingerprint = endpoint.fingerprint256;
   const presentedFingerprint = peer.fingerprint256;
   const evidence = { expectedFingerprint, presentedFingerprint };

@@ -12,7 +12,7 @@ import { checkOrigin, describeOrigin } from './credentialGate';
 import { ProbeHttpConnection, type HttpLimits, type HttpResult } from './httpConnection';
 import type { AttemptScheme } from './ntlm/authenticatedAttempts';
 import { judgeAnonymous, judgeAuthenticated } from './optionsSteps';
-import { checkPeer, peerVerified } from './peerCertificate';
+import { checkPeerLeaf, peerVerified } from './peerCertificate';
 import type { ProbeTimeouts } from './probeOptions';
 import type { ProbeStep } from './runModel';
 import { StepBuilder } from './stepBuilder';
@@ -80,7 +80,7 @@ export async function followRedirect451(b: StepBuilder, first: HttpResult, ctx: 
     const raw = await connectOnce(addresses[0], port, ctx.timeouts.connectMs, ctx.signal);
     // A redirect target is judged once, so use every trusted root straight away.
     const t = await tlsHandshake(raw, { host, timeoutMs: ctx.timeouts.tlsMs, signal: ctx.signal, extraCaPem: ctx.extraCaPem, withSystemStore: true });
-    const peer = checkPeer(t, host);
+    const peer = checkPeerLeaf(t, host);
     const trusted = peerVerified(peer);
     child.detail('Certificate (SHA-256)', peer.fingerprint256 ?? 'none');
     if (!trusted) {

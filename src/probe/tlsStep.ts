@@ -104,6 +104,9 @@ export function secureContextFor(extraCaPem: string | undefined, withSystem = fa
   return context;
 }
 
+/** The detailed leaf (with its chain) Node fetched during a handshake; converting it costs more than the handshake's own JavaScript. */
+const detailedLeaves = new WeakMap<tls.TLSSocket, tls.DetailedPeerCertificate>();
+
 export interface TlsConnectOptions {
   host: string;
   timeoutMs: number;
@@ -127,6 +130,12 @@ export function tlsHandshake(socket: Socket, options: TlsConnectOptions): Promis
       servername: isIP(options.host) ? undefined : options.host,
       ALPNProtocols: ['http/1.1'],
       rejectUnauthorized: false,
+      // Node fetches the detailed certificate for its own name check when the chain is trusted;
+      // keep it (the verdict is Node's own) so the TLS step does not fetch it a second time.
+      checkServerIdentity: (hostname, cert) => {
+        detailedLeaves.set(tlsSocket, cert as tls.DetailedPeerCertificate);
+        return tls.checkServerIdentity(hostname, cert);
+      },
       secureContext: options.legacy ? undefined : secureContextFor(options.extraCaPem, options.withSystemStore),
       ...(options.legacy ? { minVersion: 'TLSv1' as const, ciphers: 'DEFAULT@SECLEVEL=0' } : {}),
     });
@@ -287,7 +296,7 @@ export async function tlsStep(
 
   const protocol = tlsSocket.getProtocol() ?? 'unknown';
   const cipher = tlsSocket.getCipher();
-  const peer = checkPeer(tlsSocket, options.host);
+  const peer = checkPeer(tlsSocket, options.host, detailedLeaves.get(tlsSocket) ?? tlsSocket.getPeerCertificate(true));
   const leaf = peer.leaf;
   const cert = describeCertificate(leaf);
   b.evidence.tlsProtocol = protocol;
