@@ -5,26 +5,39 @@
 import { lookup } from 'node:dns/promises';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import type { Client as UndiciClientType } from 'undici';
+
+// The same entry the engine uses (src/probe/httpConnection.ts): undici's HTTP/1 client alone.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const UndiciClient: typeof UndiciClientType = require('undici/lib/dispatcher/client');
+// undici's request() API, which its package root attaches to every dispatcher.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const undiciRequest: (this: UndiciClientType, options: Parameters<UndiciClientType['request']>[0]) => ReturnType<UndiciClientType['request']> = require('undici/lib/api/api-request');
 
 export interface HandRolledResult {
   statuses: number[];
 }
 
-export async function handRolledProbe(url: string, context: tls.SecureContext, authorization: string): Promise<HandRolledResult> {
-  const target = new URL(url);
-  const port = Number(target.port || 443);
+/** Lookup, TCP and a verified TLS handshake, by hand: the network work both baselines share. */
+async function openVerifiedSocket(target: URL, port: number, context: tls.SecureContext): Promise<tls.TLSSocket> {
   const { address } = await lookup(target.hostname);
   const raw = await new Promise<net.Socket>((resolve, reject) => {
     const s = net.connect({ host: address, port }, () => resolve(s));
     s.once('error', reject);
   });
-  const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
+  return new Promise<tls.TLSSocket>((resolve, reject) => {
     const s = tls.connect({ socket: raw, secureContext: context, servername: target.hostname }, () => {
       if (!s.authorized) reject(new Error(`untrusted: ${String(s.authorizationError)}`));
       else resolve(s);
     });
     s.once('error', reject);
   });
+}
+
+export async function handRolledProbe(url: string, context: tls.SecureContext, authorization: string): Promise<HandRolledResult> {
+  const target = new URL(url);
+  const port = Number(target.port || 443);
+  const socket = await openVerifiedSocket(target, port, context);
   try {
     const reader = new ResponseReader(socket);
     const host = `${target.hostname}:${port}`;
@@ -88,5 +101,28 @@ class ResponseReader {
         else resolve();
       };
     });
+  }
+}
+
+/**
+ * The floor with the HTTP library the engine must use: the same hand-made connection and
+ * handshake, then both OPTIONS through undici's HTTP/1 client (its llhttp parser, its request
+ * bookkeeping) with nothing else: no judging, no evidence. What runProbe takes beyond this is
+ * the engine's own; what this takes beyond handRolledProbe is undici's.
+ */
+export async function handRolledWithUndici(url: string, context: tls.SecureContext, authorization: string): Promise<HandRolledResult> {
+  const target = new URL(url);
+  const socket = await openVerifiedSocket(target, Number(target.port || 443), context);
+  const client = new UndiciClient(target.origin, { connect: (_options, callback) => void setImmediate(() => callback(null, socket)), pipelining: 1 });
+  try {
+    const statuses: number[] = [];
+    for (const auth of [undefined, authorization]) {
+      const response = await undiciRequest.call(client, { method: 'OPTIONS', path: target.pathname, headers: { 'User-Agent': 'bench', ...(auth ? { Authorization: auth } : {}) } });
+      await response.body.dump();
+      statuses.push(response.statusCode);
+    }
+    return { statuses };
+  } finally {
+    await client.destroy();
   }
 }

@@ -6,7 +6,7 @@ import { startLab } from '../src/lab/labServer';
 import { findScenario } from '../src/lab/scenarios';
 import { basicAuthorization } from '../src/probe/requestAuthorization';
 import { runProbe } from '../src/probe/probe';
-import { handRolledProbe } from './handRolledProbe';
+import { handRolledProbe, handRolledWithUndici } from './handRolledProbe';
 import { median, round, row, settle, timed, type BenchRow } from './stats';
 
 const SCENARIO = 'exchange2016-healthy';
@@ -32,24 +32,44 @@ export async function probeOverhead(): Promise<BenchRow[]> {
       const { statuses } = await handRolledProbe(url, context, authorization);
       if (statuses.join() !== '401,200') throw new Error(`the hand-rolled client got ${statuses.join()}`);
     };
+    const withUndici = async () => {
+      const { statuses } = await handRolledWithUndici(url, context, authorization);
+      if (statuses.join() !== '401,200') throw new Error(`the hand-rolled client with undici got ${statuses.join()}`);
+    };
 
     for (let i = 0; i < WARM_UP; i++) {
       await engine();
       await baseline();
+      await withUndici();
     }
     stepMs.clear();
-    const engineMs: number[] = [];
-    const baselineMs: number[] = [];
+    const samples = new Map<() => Promise<void>, number[]>([
+      [engine, []],
+      [baseline, []],
+      [withUndici, []],
+    ]);
     for (let i = 0; i < ITERATIONS; i++) {
-      // Alternate which side goes first, so neither always follows the other's garbage.
-      const order = i % 2 === 0 ? [engine, baseline] : [baseline, engine];
+      // Alternate the order, so no side always follows another's garbage.
+      const order = i % 2 === 0 ? [engine, baseline, withUndici] : [withUndici, baseline, engine];
       for (const work of order) {
         const { ms } = await timed(work);
-        (work === engine ? engineMs : baselineMs).push(ms);
+        samples.get(work)!.push(ms);
         await settle(2);
       }
     }
-    const baselineRow = row({ figure: '1 probe overhead', label: 'hand-rolled DNS+TCP+TLS+2×OPTIONS', unit: 'ms' }, baselineMs);
+    const engineMs = samples.get(engine)!;
+    const baselineRow = row({ figure: '1 probe overhead', label: 'hand-rolled DNS+TCP+TLS+2×OPTIONS', unit: 'ms' }, samples.get(baseline)!);
+    const undiciRow = row(
+      {
+        figure: '1 probe overhead',
+        label: 'the same with undici for the two requests (floor with the engine\'s HTTP library)',
+        unit: 'ms',
+        baseline: baselineRow.median,
+        baselineLabel: 'hand-rolled client, same process',
+        note: 'what undici alone adds; runProbe over this is the engine\'s own work',
+      },
+      samples.get(withUndici)!,
+    );
     return [
       row(
         {
@@ -65,6 +85,7 @@ export async function probeOverhead(): Promise<BenchRow[]> {
         engineMs,
       ),
       baselineRow,
+      undiciRow,
     ];
   } finally {
     await lab.close();
