@@ -27,7 +27,7 @@ export async function extensionStartup(): Promise<BenchRow[]> {
     rows.push(row({ figure: FIGURE, label: `${label}, development build`, unit: 'KB', goal: goal ? { max: 400, of: 'value' } : undefined }, statSync(file).size / 1024));
   }
   rows.push(...(await productionSizes()));
-  rows.push(measuredActivation());
+  rows.push(...measuredActivation());
   rows.push(...(await proxyActivation(extensionJs)));
   return rows;
 }
@@ -68,23 +68,32 @@ async function productionSizes(): Promise<BenchRow[]> {
   ];
 }
 
-function measuredActivation(): BenchRow {
-  const label = 'activate() inside VS Code (extension-host tests)';
+/**
+ * activate() inside real VS Code, as the extension-host suite recorded it on its last run: the
+ * extension's own code (its modules evaluating plus the activate() call; the goal) and the whole
+ * `extension.activate()` a caller waits for, which adds VS Code's own work (reading the bundle,
+ * setting up the context's storage) and swings with the machine's load.
+ */
+function measuredActivation(): BenchRow[] {
+  const ownLabel = "activate() inside VS Code: the extension's own code (modules + activate())";
+  const wholeLabel = 'activate() inside VS Code: the whole extension.activate(), VS Code included';
   for (const relative of ACTIVATION_FILES) {
     const file = join(REPO_ROOT, relative);
     if (!existsSync(file)) continue;
     try {
       const data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-      const value = ['activateMs', 'activationMs', 'durationMs', 'ms'].map((k) => data[k]).find((v) => typeof v === 'number') as number | undefined;
-      if (value !== undefined) {
-        return { ...row({ figure: FIGURE, label, unit: 'ms' }, value), note: `from ${relative}, written ${statSync(file).mtime.toISOString()}` };
-      }
-      return { figure: FIGURE, label, unit: 'ms', note: `${relative} holds no activateMs number` };
+      if (typeof data.activateMs !== 'number') return [{ figure: FIGURE, label: wholeLabel, unit: 'ms', note: `${relative} holds no activateMs number` }];
+      const load = Array.isArray(data.loadAverage) ? `, load average ${data.loadAverage.join(' ')}` : '';
+      const note = `from ${relative}, written ${statSync(file).mtime.toISOString()}${load}`;
+      const rows: BenchRow[] = [];
+      if (typeof data.extensionMs === 'number') rows.push({ ...row({ figure: FIGURE, label: ownLabel, unit: 'ms', goal: { max: 30, of: 'value' } }, data.extensionMs), note });
+      rows.push({ ...row({ figure: FIGURE, label: wholeLabel, unit: 'ms' }, data.activateMs), note: `${note}; parts ${JSON.stringify(data.parts ?? {})}` });
+      return rows;
     } catch (error) {
-      return { figure: FIGURE, label, unit: 'ms', note: `${relative} is unreadable: ${(error as Error).message}` };
+      return [{ figure: FIGURE, label: wholeLabel, unit: 'ms', note: `${relative} is unreadable: ${(error as Error).message}` }];
     }
   }
-  return { figure: FIGURE, label, unit: 'ms', note: 'not measured (run npm run test:vscode first)' };
+  return [{ figure: FIGURE, label: ownLabel, unit: 'ms', note: 'not measured (run npm run test:vscode first)' }];
 }
 
 async function proxyActivation(extensionJs: string): Promise<BenchRow[]> {

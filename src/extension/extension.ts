@@ -1,6 +1,8 @@
 // Entry point of the VS Code extension. activate() only wires things up: views, commands and
 // the webview serializer. No network, no disk and no engine load happen until a command or a
 // view asks for them; the engine bundle (dist/engine.js) is required on first use.
+// activationClock first: its mark is when the bundle started evaluating.
+import { activationMarks, markActivation } from './activationClock';
 import * as vscode from 'vscode';
 import { BatchRunner } from './batchRunner';
 import { ComparisonPanel } from './comparisonPanel';
@@ -23,7 +25,18 @@ import { StepsTreeProvider } from './stepsTreeProvider';
 import type { ActiveSyncDoctorApi } from './testApi';
 import { DIAGNOSIS_VIEW_TYPE } from '../webview/webviewProtocol';
 
+markActivation('moduleEnd');
+
 export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi | undefined {
+  markActivation('activateStart');
+  try {
+    return wire(context);
+  } finally {
+    markActivation('activateEnd');
+  }
+}
+
+function wire(context: vscode.ExtensionContext): ActiveSyncDoctorApi | undefined {
   const state = new PersistentState(context.globalState);
   const history = new HistoryService(context.globalStorageUri);
   const steps = new StepsTreeProvider();
@@ -139,6 +152,7 @@ export function activate(context: vscode.ExtensionContext): ActiveSyncDoctorApi 
     logLines: () => recentLogLines(),
     logDirectory: context.logUri.fsPath,
     engineLoaded: () => isEngineLoaded(),
+    activationMarks: () => ({ ...activationMarks }),
   };
 }
 

@@ -4,6 +4,7 @@
 // It exposes no secrets either way: passwords go in (for a run) but never come out.
 import type { RunComparison } from '../compare/runComparison';
 import type { ProbeRun } from '../probe/runModel';
+import type { ActivationMarks } from './activationClock';
 import type { BatchRunResult } from './batchRunner';
 import type { ShowMessage } from '../webview/webviewProtocol';
 import type { TreeSnapshotNode } from './stepsTreeProvider';
@@ -78,4 +79,6 @@ export interface ActiveSyncDoctorApi {
   readonly logDirectory: string;
   /** Whether anything has loaded dist/engine.js yet (activation alone must not). */
   engineLoaded(): boolean;
+  /** When the bundle and activate() started and ended, on the extension host's performance.now() clock. */
+  activationMarks(): ActivationMarks;
 }
