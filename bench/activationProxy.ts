@@ -39,9 +39,10 @@ function fakeContext(): unknown {
 
 const file = process.argv[2];
 // The bundle copies the module's own property names into its import namespace, so the stand-in
-// must own every name the extension uses: take them from the bundle's text (vscode.X, vscode2.X…).
+// must own every name the extension uses: take them from the bundle's text (vscode.X, vscode2.X,
+// vscode_exports.X where the build re-exports the module once).
 const vscodeStub: Record<string, unknown> = {};
-for (const match of readFileSync(file, 'utf8').matchAll(/\bvscode\d*\.([A-Za-z_$][\w$]*)/g)) vscodeStub[match[1]] ??= anything(`vscode.${match[1]}`);
+for (const match of readFileSync(file, 'utf8').matchAll(/\bvscode(?:\d*|_exports)\.([A-Za-z_$][\w$]*)/g)) vscodeStub[match[1]] ??= anything(`vscode.${match[1]}`);
 type ResolveFilename = (request: string, ...rest: unknown[]) => string;
 const moduleInternals = Module as unknown as { _resolveFilename: ResolveFilename; _cache: Record<string, unknown> };
 const resolve = moduleInternals._resolveFilename;
