@@ -277,20 +277,10 @@ export const SERVER_PROFILES: Record<ServerProfileId, ServerProfile> = {
   // Exchange 2010 SP3 with Windows authentication only and its provider list cut down to
   // Negotiate (IIS 7.5 allows that): the 401 offers Negotiate alone. Modelled.
   exchange2010negotiate: {
+    ...EXCHANGE_2010_SP3,
     id: 'exchange2010negotiate',
-    productName: 'Exchange Server 2010 SP3',
-    identityHeaders: [
-      ['Server', 'Microsoft-IIS/7.5'],
-      ['X-Powered-By', 'ASP.NET'],
-      ['X-AspNet-Version', '2.0.50727'],
-    ],
-    eas: { build: '14.03.0123.004', versions: VERSIONS_2010_SP1, commands: COMMANDS_EXCHANGE },
-    anonymousChallenges: ['Negotiate'],
-    unauthorizedPage: IIS7_UNAUTHORIZED,
-    notFoundPage: IIS7_NOT_FOUND,
-    owaVersion: '14.3.123.4',
-    hasEwsAndAutodiscover: true,
     windowsHost: { netbiosComputer: 'EX2010', dnsComputer: 'ex2010.contoso.example', version: [6, 1, 7601] },
+    anonymousChallenges: ['Negotiate'],
   },
   // Exchange 2010: exactly Microsoft's MS-ASHTTP example response; the 401 is the captured IIS 7 one.
   exchange2010: {
