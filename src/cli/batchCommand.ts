@@ -9,12 +9,14 @@ import { readBoundedFile } from '../common/boundedFileRead';
 import { terminalSafe } from '../common/textSafety';
 import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY, runBatch, type BatchResult, type BatchTarget } from '../probe/batch';
 import { parseBatchTargets } from '../probe/batchTargets';
+import { isEmailAddress } from '../probe/emailTarget';
 import { attentionStep, cleanRunSummary, type ProbeRun } from '../probe/runModel';
+import { discoveredUrl, runTargetLabel, runTargetWithServer } from '../probe/runTargetLabel';
 import { flag, has, integerFlag, parseArgs, UsageError, type FlagSpec } from './cliArgs';
 import type { CliIo } from './cliIo';
 import { renderJunitReport, writeJunitReport } from './junitReport';
 import { resolvePassword } from './passwordSource';
-import { authFlag, readCaFile, RUN_FLAGS } from './runFlags';
+import { authFlag, autodiscoverUrlFlag, readCaFile, RUN_FLAGS } from './runFlags';
 import { styleFor, type Style } from './terminalStyle';
 
 export const BATCH_FLAGS: Record<string, FlagSpec> = {
@@ -29,6 +31,7 @@ Runs the connectivity test against every server listed in <file>, a few at a tim
 One server per line, optionally followed by a user name, separated by spaces or a comma:
   mail.contoso.com user@contoso.com
   https://mail.fabrikam.com:8443/Microsoft-Server-ActiveSync,FABRIKAM\\jdoe
+  jdoe@contoso.com            # an e-mail address: Autodiscover finds the server, signs in as jdoe@contoso.com
   # comments and blank lines are ignored
 Every user shares one password: ACTIVESYNC_PASSWORD, --password-stdin, or a prompt.
 
@@ -42,6 +45,8 @@ Options:
   --allow-http        allow http:// targets (the password then travels unencrypted)
   --auth METHOD       basic (default), ntlm, negotiate or auto, for every test
   --domain D          domain for bare user names with ntlm/negotiate/auto
+  --autodiscover-url URL  e-mail addresses ask this https Autodiscover endpoint instead of the places
+                      devices look (split DNS, one server to check); server lines are tested as written
   --json              print { runs, summary } as JSON
   --junit FILE        also write a JUnit XML report (one test case per target) for CI servers
 
@@ -63,6 +68,7 @@ export async function batchCommand(argv: readonly string[], io: CliIo): Promise<
   const domain = flag(args, 'domain')?.trim() || undefined;
   const junitFile = flag(args, 'junit');
   if (junitFile !== undefined) checkWritableDirectory(junitFile);
+  const autodiscoverUrl = autodiscoverUrlFlag(args);
   const parsed = parseBatchTargets(await readBoundedFile(file, 'targets file'), { allowHttp });
   if (parsed.errors.length) {
     const shown = parsed.errors.slice(0, MAX_ERRORS_SHOWN);
@@ -77,7 +83,12 @@ export async function batchCommand(argv: readonly string[], io: CliIo): Promise<
   // resolvePassword only writes the prompt to stderr; its parameter is typed as a full Writable.
   const stderr = io.stderr as Writable;
   const password = await resolvePassword({ userName: firstUser, fromStdin: has(args, 'password-stdin'), env: io.env, stdin: io.stdin, stderr });
-  const targets: BatchTarget[] = parsed.targets.map((t) => (t.userName ? { target: t.target, userName: t.userName, password } : { target: t.target }));
+  const targets: BatchTarget[] = parsed.targets.map((t) => ({
+    target: t.target,
+    ...(t.userName ? { userName: t.userName, password } : {}),
+    // Only the addresses ask Autodiscover; a server line is tested as written.
+    ...(autodiscoverUrl !== undefined && isEmailAddress(t.target) ? { autodiscoverUrl } : {}),
+  }));
 
   const style = styleFor(io.stdout, io.env);
   const progress = Boolean(io.stderr.isTTY) && !has(args, 'json');
@@ -101,7 +112,7 @@ export async function batchCommand(argv: readonly string[], io: CliIo): Promise<
       signal: controller.signal,
       onRunFinished: (run) => {
         finished++;
-        if (progress) io.stderr.write(`[${finished}/${targets.length}] ${run.outcome.padEnd(9)} ${terminalSafe(targetLabel(run))}\n`);
+        if (progress) io.stderr.write(`[${finished}/${targets.length}] ${run.outcome.padEnd(9)} ${terminalSafe(runTargetWithServer(run))}\n`);
       },
     });
   } finally {
@@ -174,7 +185,7 @@ export function renderBatchReport(result: BatchResult, style: Style, width = 120
       .trimEnd();
 
   const out: string[] = [style.bold(line(header)), ...rows.map((r) => line(r, true)), ''];
-  result.runs.forEach((run, i) => out.push(`${i + 1}. ${colour(run.outcome, outcomeWord(run.outcome))} ${terminalSafe(targetLabel(run))}: ${terminalSafe(oneLine(run))}`));
+  result.runs.forEach((run, i) => out.push(`${i + 1}. ${colour(run.outcome, outcomeWord(run.outcome))} ${terminalSafe(runTargetWithServer(run))}: ${terminalSafe(oneLine(run))}`));
   out.push('');
   const parts = [`${result.passed} passed`, `${result.warnings} with warnings`, `${result.failed} failed`];
   if (result.cancelled) parts.push(`${result.cancelled} cancelled`);
@@ -182,14 +193,12 @@ export function renderBatchReport(result: BatchResult, style: Style, width = 120
   return `${out.join('\n')}\n`;
 }
 
-function targetLabel(run: ProbeRun): string {
-  return run.target.url || run.target.input;
-}
-
 /** For the table: the usual https:// and /Microsoft-Server-ActiveSync go without saying. */
 function shortTargetLabel(run: ProbeRun): string {
-  const label = targetLabel(run);
-  return run.target.url ? label.replace(/^https:\/\//, '').replace(/\/Microsoft-Server-ActiveSync$/, '') : label;
+  const short = (url: string) => url.replace(/^https:\/\//, '').replace(/\/Microsoft-Server-ActiveSync$/, '');
+  const found = discoveredUrl(run);
+  if (found) return `${runTargetLabel(run)} → ${short(found)}`;
+  return run.target.url ? short(run.target.url) : runTargetLabel(run);
 }
 
 function outcomeWord(outcome: ProbeRun['outcome']): string {

@@ -9,6 +9,8 @@ import { basename, dirname, join } from 'node:path';
 import { diagnose } from '../diagnosis/diagnose';
 import type { BatchResult } from '../probe/batch';
 import { firstFailedStep, type ProbeRun } from '../probe/runModel';
+import { parseEmailTarget } from '../probe/emailTarget';
+import { runTargetLabel } from '../probe/runTargetLabel';
 
 export interface JunitOptions {
   /** The suite's name, e.g. the targets file. */
@@ -30,7 +32,8 @@ function seconds(ms: number): string {
 }
 
 function caseName(run: ProbeRun): string {
-  const target = run.target.url || run.target.input;
+  // A run from an e-mail address is named by the address: the case keeps its name when Autodiscover's answer changes.
+  const target = runTargetLabel(run);
   return run.userName ? `${target} as ${run.userName}` : target;
 }
 
@@ -50,7 +53,9 @@ function failureBody(run: ProbeRun): { message: string; type: string; body: stri
 }
 
 function testCase(run: ProbeRun): Record<string, unknown> {
-  const attributes = { '@_name': xmlSafe(caseName(run)), '@_classname': xmlSafe(`activesync.${run.target.host || 'invalid-target'}`), '@_time': seconds(run.durationMs) };
+  // Grouped by server; runs from an address by its domain, whatever server Autodiscover chose.
+  const group = parseEmailTarget(run.target.input)?.domain ?? run.target.host;
+  const attributes = { '@_name': xmlSafe(caseName(run)), '@_classname': xmlSafe(`activesync.${group || 'invalid-target'}`), '@_time': seconds(run.durationMs) };
   const stepLines = run.steps.map((s) => `${s.id}: ${s.status}${s.status === 'skipped' ? '' : ` (${Math.round(s.durationMs)} ms)`}: ${s.summary}`).join('\n');
   if (run.outcome === 'cancelled') {
     return { ...attributes, skipped: { '@_message': 'The test was cancelled before it finished.' }, 'system-out': xmlSafe(stepLines) };

@@ -20,7 +20,7 @@ import type { CliIo } from './cliIo';
 import { renderHumanReport } from './humanReport';
 import { deviceCodeTokenSource, promptOn, tokenFromStdin, validateOAuthFlags } from './oauthSignIn';
 import { resolvePassword } from './passwordSource';
-import { authFlag, readCaFile, RUN_FLAGS } from './runFlags';
+import { authFlag, autodiscoverUrlFlag, readCaFile, RUN_FLAGS } from './runFlags';
 import { styleFor } from './terminalStyle';
 
 export const PROBE_FLAGS: Record<string, FlagSpec> = {
@@ -47,7 +47,6 @@ export const PROBE_FLAGS: Record<string, FlagSpec> = {
   'token-cache': { value: true },
   'token-stdin': {},
   autodiscover: {},
-  'autodiscover-url': { value: true },
 };
 
 export const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'nagios'] as const;
@@ -172,10 +171,7 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   if (protocolVersion !== undefined && !(PROBE_VERSIONS as readonly string[]).includes(protocolVersion)) throw new UsageError(`--protocol-version takes one of ${PROBE_VERSIONS.join(', ')}.`);
   const connectTo = flag(args, 'connect-to');
   if (connectTo && isIP(connectTo) === 0) throw new UsageError(`--connect-to takes an IP address, not "${connectTo.slice(0, 60)}".`);
-  const autodiscoverUrl = flag(args, 'autodiscover-url');
-  if (autodiscoverUrl !== undefined && !/^https:\/\/[^/\s]+/i.test(autodiscoverUrl.trim())) {
-    throw new UsageError('--autodiscover-url takes an https:// URL, e.g. https://autodiscover.contoso.com/autodiscover/autodiscover.xml.');
-  }
+  const autodiscoverUrl = autodiscoverUrlFlag(args);
   const autodiscover = has(args, 'autodiscover') || autodiscoverUrl !== undefined;
   const mailboxOn = flag(args, 'mailbox-on');
   if (mailboxOn !== undefined && !MAILBOX_HINTS[mailboxOn]) throw new UsageError(`--mailbox-on takes one of ${Object.keys(MAILBOX_HINTS).join(', ')}.`);

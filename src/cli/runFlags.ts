@@ -14,6 +14,7 @@ export const RUN_FLAGS: Record<string, FlagSpec> = {
   json: {},
   auth: { value: true },
   domain: { value: true },
+  'autodiscover-url': { value: true },
 };
 
 /** --auth, checked against the methods a run knows; Basic when absent. */
@@ -21,6 +22,15 @@ export function authFlag(args: ParsedArgs): AuthMethod {
   const auth = (flag(args, 'auth') ?? 'basic').toLowerCase();
   if (!(AUTH_METHODS as readonly string[]).includes(auth)) throw new UsageError(`--auth takes one of ${AUTH_METHODS.join(', ')}, not "${auth.slice(0, 20)}".`);
   return auth as AuthMethod;
+}
+
+/** --autodiscover-url: an https:// endpoint to ask instead of the places devices look; undefined without the flag. */
+export function autodiscoverUrlFlag(args: ParsedArgs): string | undefined {
+  const url = flag(args, 'autodiscover-url');
+  if (url !== undefined && !/^https:\/\/[^/\s]+/i.test(url.trim())) {
+    throw new UsageError('--autodiscover-url takes an https:// URL, e.g. https://autodiscover.contoso.com/autodiscover/autodiscover.xml.');
+  }
+  return url;
 }
 
 /** The PEM text of --ca FILE, or undefined without the flag; too large, unreadable or not certificates: exit 2 naming the file. */

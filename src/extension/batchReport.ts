@@ -2,6 +2,7 @@
 // log line per target, which run the Test Steps view shows afterwards, and which targets are
 // endpoints of the built-in lab running in this window. Pure, so plain Node tests cover it.
 import { attentionStep, cleanRunSummary, countOutcomes, type ProbeRun } from '../probe/runModel';
+import { runTargetWithServer } from '../probe/runTargetLabel';
 
 export { countOutcomes, type OutcomeCounts } from '../probe/runModel';
 
@@ -29,7 +30,7 @@ function outcomeSummary(run: ProbeRun): string {
 export function batchLogLine(run: ProbeRun, done: number, total: number, fileLine?: number): string {
   const where = fileLine === undefined ? '' : ` line ${fileLine}`;
   const who = run.userName ? ` as ${run.userName}` : ' without credentials';
-  const text = `[${done}/${total}]${where} ${run.outcome} ${run.target.url || run.target.input}${who}: ${outcomeSummary(run)}`;
+  const text = `[${done}/${total}]${where} ${run.outcome} ${runTargetWithServer(run)}${who}: ${outcomeSummary(run)}`;
   return text.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 

@@ -7,7 +7,7 @@ import type { ProbeOptions } from './probeOptions';
 import { countOutcomes, defaultStepTitle, type OutcomeCounts, type ProbeRun } from './runModel';
 import { newRunShell } from './runShell';
 import { skippedStep } from './stepBuilder';
-import { normalizeTarget } from './targetInput';
+import { readProbeTarget } from './probeTarget';
 
 export const DEFAULT_BATCH_CONCURRENCY = 8;
 /** More parallel TLS handshakes than this only measures the client machine, not the servers. */
@@ -18,6 +18,8 @@ export interface BatchTarget {
   userName?: string;
   /** Held in memory for the run only, like ProbeOptions.password. */
   password?: string;
+  /** For an e-mail target: the Autodiscover endpoint to ask instead of the places devices look. */
+  autodiscoverUrl?: string;
 }
 
 /** Settings shared by every run of the batch: a probe's options without the per-target ones. */
@@ -70,7 +72,7 @@ export async function runBatch(targets: readonly BatchTarget[], options: BatchOp
       } else {
         onRunStarted?.(index, item);
         try {
-          run = await runProbe({ ...shared, target: item.target, userName: item.userName, password: item.password, signal });
+          run = await runProbe({ ...shared, target: item.target, userName: item.userName, password: item.password, autodiscoverUrl: item.autodiscoverUrl ?? shared.autodiscoverUrl, signal });
         } catch (error) {
           run = runWithoutProbe(item, shared, 'internal', `Internal error: ${(error as Error)?.message ?? String(error)}`);
         }
@@ -101,7 +103,7 @@ export async function runBatch(targets: readonly BatchTarget[], options: BatchOp
  */
 function runWithoutProbe(item: BatchTarget, shared: SharedProbeOptions, category: 'run.cancelled' | 'internal', message: string): ProbeRun {
   const now = new Date();
-  const target = normalizeTarget(item.target, { allowHttp: shared.allowHttp });
+  const target = readProbeTarget(item.target, { allowHttp: shared.allowHttp }).server;
   const run = newRunShell({ ...shared, target: item.target, userName: item.userName }, target, now);
   const input = skippedStep('input', defaultStepTitle('input'), message);
   run.finishedAt = run.startedAt;

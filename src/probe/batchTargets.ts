@@ -1,11 +1,15 @@
 // Reads a batch targets file: one server per line with an optional user name, either
 // whitespace-separated ("mail.contoso.com user@contoso.com") or comma-separated ("url,user").
-// `#` starts a comment; blank lines are ignored. Every target is checked with the probe's own
-// input rules before anything touches the network, and every bad line is reported with its
-// number, so an admin fixes the whole file in one go instead of one error per run.
+// `#` starts a comment; blank lines are ignored. A server may be an e-mail address, as with
+// `probe`: that run starts with Autodiscover and signs in as the address unless the line names
+// another user. Every target is checked with the probe's own input rules before anything touches
+// the network, and every bad line is reported with its number, so an admin fixes the whole file
+// in one go instead of one error per run.
 import { MAX_USER_FILE_BYTES } from '../common/boundedFileRead';
 import type { BatchTarget } from './batch';
-import { abbreviate, judgeUserName, normalizeTarget } from './targetInput';
+import { defaultUserName } from './emailTarget';
+import { readProbeTarget } from './probeTarget';
+import { abbreviate, judgeUserName } from './targetInput';
 
 /** A file this large is not a list of servers someone maintains by hand. */
 export const MAX_BATCH_TARGETS = 10_000;
@@ -55,19 +59,21 @@ export function parseBatchTargets(text: string, options: { allowHttp?: boolean }
       });
       continue;
     }
-    const [target, userName] = fields;
+    const [target, typedUser] = fields;
     if (!target) {
       errors.push({ line, message: 'the server is missing before the comma.' });
       continue;
     }
-    const normalized = normalizeTarget(target, options);
-    const targetError = normalized.findings.find((f) => f.severity === 'error');
-    if (!normalized.ok || targetError) {
+    const { email, server } = readProbeTarget(target, { allowHttp: options.allowHttp });
+    const targetError = server.findings.find((f) => f.severity === 'error');
+    if (!server.ok || targetError) {
       errors.push({ line, message: targetError?.message ?? `"${abbreviate(target)}" is not a usable server address.` });
       continue;
     }
-    if (userName !== undefined && userName !== '') {
-      const userError = judgeUserName(userName, normalized.host).find((f) => f.severity === 'error');
+    // An address signs in as itself unless the line names another user, as `probe` does.
+    const userName = defaultUserName(target, typedUser || undefined);
+    if (userName !== undefined) {
+      const userError = judgeUserName(userName, email ? email.domain : server.host).find((f) => f.severity === 'error');
       if (userError) {
         errors.push({ line, message: userError.message });
         continue;

@@ -14,7 +14,8 @@ import { DEFAULT_TIMEOUTS, FULL_MODE_OVERALL_MS, type ProbeOptions, type ProbeTi
 import { openTunnel, type ProxyEndpoint } from './proxyTunnel';
 import { defaultStepTitle, PROBE_STEPS, type AuthMethod, type ProbeMode, type ProbeStep, type StepId } from './runModel';
 import { skippedStep, StepBuilder } from './stepBuilder';
-import { parseEmailTarget, type EmailTarget } from './emailTarget';
+import type { EmailTarget } from './emailTarget';
+import { readProbeTarget } from './probeTarget';
 import { normalizeTarget, type NormalizedTarget } from './targetInput';
 import { connectOnce } from './tcpStep';
 import { tlsHandshake, type TlsStepResult } from './tlsStep';
@@ -97,8 +98,9 @@ export class ProbeContext {
     };
     this.log = options.log ?? (() => undefined);
     this.env = options.env ?? process.env;
-    this.emailTarget = parseEmailTarget(options.target);
-    this.target = this.emailTarget ? pendingTarget(this.emailTarget) : normalizeTarget(options.target, { allowHttp: options.allowHttp });
+    const typed = readProbeTarget(options.target, { allowHttp: options.allowHttp });
+    this.emailTarget = typed.email;
+    this.target = typed.server;
     this.wantsAutodiscover = Boolean(this.emailTarget || options.autodiscover || options.autodiscoverUrl);
     this.auth = options.auth ?? 'basic';
   }
@@ -177,9 +179,4 @@ export class ProbeContext {
     for (const c of this.extraConnections) void c.close();
     for (const s of this.extraSockets) s.destroy();
   }
-}
-
-/** An e-mail target before Autodiscover: no URL yet, nothing wrong with it either. */
-function pendingTarget(email: EmailTarget): NormalizedTarget {
-  return { ok: true, url: '', host: '', port: 0, scheme: '', safeInput: email.address, findings: [] };
 }
