@@ -119,12 +119,12 @@ export function parseExporterConfig(text: string, source: string, env: NodeJS.Pr
   const allowedTargets: AllowedTarget[] = [];
   const targetsNode = root.get('allowedTargets', true);
   if (!isSeq(targetsNode) || targetsNode.items.length === 0) {
-    problem(targetsNode ?? root, '"allowedTargets" must list at least one host or host:port the exporter may probe (it is not an open proxy).');
+    problem(targetsNode ?? root, '"allowedTargets" must list at least one host, host:port or e-mail address the exporter may probe (it is not an open proxy).');
   } else {
     for (const item of targetsNode.items) {
       const value = isScalar(item) ? item.value : undefined;
       if (typeof value !== 'string') {
-        problem(item as Node, 'each allowed target is a host name or host:port in quotes or plain text.');
+        problem(item as Node, 'each allowed target is a host name, host:port or e-mail address in quotes or plain text.');
         continue;
       }
       const parsed = parseAllowedTarget(value);

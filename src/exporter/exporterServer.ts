@@ -14,6 +14,7 @@ import { ENGINE_VERSION } from '../common/engineVersion';
 import { diagnose } from '../diagnosis/diagnose';
 import { renderRunMarkdown } from '../diagnosis/markdownReport';
 import type { ProbeRun } from '../probe/runModel';
+import { runTargetWithServer } from '../probe/runTargetLabel';
 import type { ExporterConfig, ExporterModule } from './exporterConfig';
 import { negotiateFormat, renderProbeMetrics, setExpositionFormat } from './probeMetrics';
 import { ProbeScheduler, type ProbeRunner } from './probeScheduler';
@@ -134,6 +135,11 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
       answersTotal.inc({ answer: notAllowed ? 'target_not_allowed' : 'bad_request' });
       return send(res, notAllowed ? 403 : 400, 'text/plain; charset=utf-8', `${stripControlCharacters(target.reason)}\n`);
     }
+    if ('address' in target && !module.userName) {
+      // Autodiscover signs in as devices do; without the module's account the run would have no password to send.
+      answersTotal.inc({ answer: 'bad_request' });
+      return send(res, 400, 'text/plain; charset=utf-8', `module "${module.name}" has no user: an e-mail target needs the test account that signs in to Autodiscover.\n`);
+    }
     const controller = new AbortController();
     // The scraper hung up (its own timeout, a restart): nobody will read this answer.
     const onClose = () => {
@@ -141,7 +147,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     };
     res.on('close', onClose);
     try {
-      const outcome = await scheduler.scrape({ module, url: target.url, timeoutMs: scrapeBudgetMs(module, req.headers['x-prometheus-scrape-timeout-seconds']), signal: controller.signal });
+      const outcome = await scheduler.scrape({ module, target: 'address' in target ? target.address : target.url, timeoutMs: scrapeBudgetMs(module, req.headers['x-prometheus-scrape-timeout-seconds']), signal: controller.signal });
       if (outcome.kind === 'cancelled') {
         answersTotal.inc({ answer: 'cancelled' });
         return;
@@ -233,10 +239,10 @@ function statusPage(config: ExporterConfig, recent: RecentRun[]): string {
   const modules = [...config.modules.values()]
     .map((m) => `<tr><td>${e(m.name)}</td><td>${e(m.userName ?? '(anonymous)')}</td><td>${e(m.auth)}</td><td>${e(m.steps)}</td><td>${m.timeoutSeconds} s</td><td>${m.minIntervalSeconds} s / ${m.signInFailureBackoffSeconds} s</td></tr>`)
     .join('\n');
-  const targets = config.allowedTargets.map((t) => `<li>${e(`${t.host}:${t.port}`)}</li>`).join('\n');
+  const targets = config.allowedTargets.map((t) => `<li>${e(t.kind === 'address' ? t.address : `${t.host}:${t.port}`)}</li>`).join('\n');
   const runs = recent
     .map((r) => {
-      const target = r.run.target.url || r.run.target.input;
+      const target = runTargetWithServer(r.run);
       return `<tr><td>${e(r.run.finishedAt)}</td><td>${e(r.module)}</td><td>${e(stripControlCharacters(target))}</td><td>${e(r.run.outcome)}</td><td>${Math.round(r.run.durationMs)} ms</td><td><a href="/report?id=${encodeURIComponent(r.run.id)}">report</a></td></tr>`;
     })
     .join('\n');
@@ -244,7 +250,7 @@ function statusPage(config: ExporterConfig, recent: RecentRun[]): string {
 <html lang="en"><head><meta charset="utf-8"><title>ActiveSync Doctor exporter</title></head>
 <body>
 <h1>ActiveSync Doctor exporter ${e(ENGINE_VERSION)}</h1>
-<p>Probe a target: <code>/probe?target=HOST&amp;module=NAME</code>. The exporter's own metrics: <a href="/metrics">/metrics</a>.</p>
+<p>Probe a target: <code>/probe?target=HOST&amp;module=NAME</code> (or <code>target=ADDRESS</code>: Autodiscover finds the server). The exporter's own metrics: <a href="/metrics">/metrics</a>.</p>
 <h2>Modules</h2>
 <table><thead><tr><th>Module</th><th>User</th><th>Sign-in</th><th>Steps</th><th>Timeout</th><th>Min. interval / after a refused sign-in</th></tr></thead>
 <tbody>

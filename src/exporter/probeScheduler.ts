@@ -15,8 +15,8 @@ export type ProbeRunner = (options: ProbeOptions) => Promise<ProbeRun>;
 
 export interface ScrapeRequest {
   module: ExporterModule;
-  /** The allowed, normalised ActiveSync URL. */
-  url: string;
+  /** The allowed target: a normalised ActiveSync URL, or an e-mail address (the probe starts with Autodiscover). */
+  target: string;
   /** The scrape's whole budget (module timeout, capped by the scraper's own timeout). */
   timeoutMs: number;
   /** Aborted when the scraper disconnects. */
@@ -63,7 +63,8 @@ export interface SchedulerOptions {
 export function refusedSignIn(run: ProbeRun): boolean {
   return run.steps.some((s) => {
     const category = s.failure?.category ?? '';
-    return (s.status === 'failed' || s.status === 'warning') && (category === 'http.401' || category === 'crossCheck.rejected' || category.startsWith('auth.'));
+    // Autodiscover checking the password and refusing it counts as much as ActiveSync doing so.
+    return (s.status === 'failed' || s.status === 'warning') && (category === 'http.401' || category === 'crossCheck.rejected' || category === 'autodiscover.unauthorized' || category.startsWith('auth.'));
   });
 }
 
@@ -89,7 +90,7 @@ export class ProbeScheduler {
 
   async scrape(request: ScrapeRequest): Promise<ScrapeOutcome> {
     if (this.stopping) return { kind: 'busy', reason: 'the exporter is shutting down' };
-    const key = `${request.module.name}\u0000${request.url}`;
+    const key = `${request.module.name}\u0000${request.target}`;
     let state = this.targets.get(key);
     if (!state) {
       state = { nextProbeAt: 0 };
@@ -131,7 +132,7 @@ export class ProbeScheduler {
       this.options.onProbeStarted?.(request.module);
       let run: ProbeRun | undefined;
       try {
-        run = await this.options.runProbe(probeOptionsFor(request.module, request.url, Math.max(1, deadline - this.now()), controller.signal, this.options.env));
+        run = await this.options.runProbe(probeOptionsFor(request.module, request.target, Math.max(1, deadline - this.now()), controller.signal, this.options.env));
         return run;
       } finally {
         this.release();
@@ -219,9 +220,9 @@ export class ProbeScheduler {
 }
 
 /** The probe a module asks for. `steps` picks options-only or the full session where the engine offers it. */
-export function probeOptionsFor(module: ExporterModule, url: string, timeoutMs: number, signal: AbortSignal, env?: NodeJS.ProcessEnv): ProbeOptions {
+export function probeOptionsFor(module: ExporterModule, target: string, timeoutMs: number, signal: AbortSignal, env?: NodeJS.ProcessEnv): ProbeOptions {
   return {
-    target: url,
+    target,
     userName: module.userName,
     password: module.password,
     auth: module.auth,

@@ -26,7 +26,7 @@ describe('exporter configuration', () => {
     const config = parseExporterConfig(
       JSON.stringify({
         modules: { 'cas-basic': { user: 'CONTOSO\\eas-monitor', passwordEnv: 'EAS_MONITOR_PASSWORD', auth: 'basic', steps: 'full', timeoutSeconds: 20 } },
-        allowedTargets: ['mail.contoso.com', 'cas01.contoso.com:443', 'cas02.contoso.com:8443'],
+        allowedTargets: ['mail.contoso.com', 'cas01.contoso.com:443', 'cas02.contoso.com:8443', 'eas-monitor@contoso.com'],
       }),
       'exporter.json',
       ENV,
@@ -39,7 +39,7 @@ describe('exporter configuration', () => {
     assert.equal(module.crossCheck, false, 'no cross-check by default: it would add failed sign-ins at EWS');
     assert.equal(module.minIntervalSeconds, 10);
     assert.equal(module.signInFailureBackoffSeconds, 600);
-    assert.deepEqual(config.allowedTargets.map((t) => `${t.host}:${t.port}`), ['mail.contoso.com:443', 'cas01.contoso.com:443', 'cas02.contoso.com:8443']);
+    assert.deepEqual(config.allowedTargets.map((t) => (t.kind === 'server' ? `${t.host}:${t.port}` : t.address)), ['mail.contoso.com:443', 'cas01.contoso.com:443', 'cas02.contoso.com:8443', 'eas-monitor@contoso.com']);
     assert.equal(config.maxConcurrentProbes, 16);
     assert.equal(config.exporterAuth, undefined);
   });
@@ -125,13 +125,13 @@ describe('exporter target allow-list', () => {
     }
   });
 
-  it('refuses credentials in the target, plain http, other paths and e-mail addresses', () => {
+  it('refuses credentials in the target, plain http, other paths and addresses not listed', () => {
     for (const [target, reason] of [
       ['https://user:pw@mail.contoso.com', /must not carry a user name or password/],
       ['user:pw@mail.contoso.com', /must not carry a user name or password/],
       ['http://mail.contoso.com', /http/i],
       ['https://mail.contoso.com/owa/Microsoft-Server-ActiveSync', /at the root of the server only/],
-      ['jdoe@contoso.com', /e-mail address is not a target yet/],
+      ['jdoe@contoso.com', /jdoe@contoso\.com is not in allowedTargets/],
       ['', /target parameter is missing/],
     ] as const) {
       const r = resolveScrapeTarget(target, allowed);
@@ -140,8 +140,19 @@ describe('exporter target allow-list', () => {
     }
   });
 
+  it('lets through an e-mail address listed as a target, whatever its case, and no other address', () => {
+    const withAddress = [...allowed, parseAllowedTarget('JDoe@Contoso.com') as AllowedTarget];
+    assert.deepEqual(withAddress.at(-1), { kind: 'address', address: 'jdoe@contoso.com', entry: 'JDoe@Contoso.com' });
+    assert.deepEqual(resolveScrapeTarget(' jdoe@CONTOSO.com ', withAddress), { ok: true, address: 'jdoe@contoso.com' });
+    for (const other of ['jane@contoso.com', 'jdoe@contoso.com.evil.example', 'jdoe@mail.contoso.com']) {
+      assert.match((resolveScrapeTarget(other, withAddress) as { reason: string }).reason, /is not in allowedTargets/, other);
+    }
+    // The address allows Autodiscover for it, not the server of its domain.
+    assert.match((resolveScrapeTarget('contoso.com', withAddress) as { reason: string }).reason, /contoso\.com:443 is not in allowedTargets/);
+  });
+
   it('rejects allow-list entries that are not a host or host:port', () => {
-    for (const bad of ['https://mail.contoso.com', 'mail.contoso.com/path', 'user@mail.contoso.com', 'mail contoso', 'host:99999']) {
+    for (const bad of ['https://mail.contoso.com', 'mail.contoso.com/path', 'user:pw@mail.contoso.com', 'user@localhost', 'mail contoso', 'host:99999']) {
       assert.equal(typeof parseAllowedTarget(bad), 'string', bad);
     }
   });

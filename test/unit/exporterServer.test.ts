@@ -15,7 +15,7 @@ import { startLab, type RunningLab } from '../../src/lab/labServer';
 import { runProbe } from '../../src/probe/probe';
 import type { ProbeOptions } from '../../src/probe/probeOptions';
 import type { ProbeRun } from '../../src/probe/runModel';
-import { buildRun } from './helpers/runBuilder';
+import { buildRun, makeStep } from './helpers/runBuilder';
 
 const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 
@@ -309,5 +309,90 @@ describe('Prometheus exporter', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Prometheus exporter: e-mail addresses as targets', () => {
+  const ADDRESS = 'labuser@contoso.example';
+  let lab: RunningLab;
+  const started: RunningExporter[] = [];
+  const requests: Array<{ scenarioId: string; path: string }> = [];
+  /** An exporter whose probes find the lab scenario's Autodiscover where devices look (the lab has no DNS). */
+  const exporterFor = async (scenarioId: string, moduleYaml = `    user: ${ADDRESS}\n    passwordEnv: PW\n    caFile: ${lab.caFile}\n    minIntervalSeconds: 30\n`) => {
+    const discovery = lab.autodiscoverDiscovery(scenarioId);
+    const e = await startExporter({
+      config: config(`modules:\n  lab:\n${moduleYaml}allowedTargets:\n  - ${ADDRESS}\n`),
+      host: '127.0.0.1',
+      port: 0,
+      runProbe: (options) => runProbe({ ...options, autodiscoverDiscovery: discovery }),
+      env: {},
+    });
+    started.push(e);
+    return e;
+  };
+  const scrape = (e: RunningExporter, target = ADDRESS) => get(e.url, `/probe?module=lab&target=${encodeURIComponent(target)}`);
+
+  before(async () => {
+    lab = await startLab({ scenarios: ['autodiscover-healthy', 'autodiscover-error-600'], onRequest: (info) => requests.push(info) });
+  });
+  after(() => lab.close());
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((e) => e.close(0)));
+  });
+
+  it('probes an allow-listed address as probe does: Autodiscover first, then the server it hands out', async () => {
+    const e = await exporterFor('autodiscover-healthy');
+    const answer = await scrape(e, 'LabUser@Contoso.Example');
+    assert.equal(answer.status, 200, answer.body);
+    const m = samples(answer.body);
+    assert.equal(m.get('activesync_probe_success'), 1);
+    assert.equal(m.get('activesync_step_success{step="autodiscover"}'), 1);
+    assert.equal(m.get('activesync_step_success{step="optionsAuthenticated"}'), 1);
+    assert.ok(m.has('activesync_tls_cert_not_after_seconds'), 'the certificate of the server Autodiscover handed out');
+    // The address is the target (Prometheus's instance label); no metric of the answer names it or holds a secret.
+    assert.ok(!answer.body.includes(ADDRESS) && !answer.body.includes('Lab-Passw0rd!'), answer.body);
+    for (const key of m.keys()) assert.match(key, /^[a-z_]+(\{[a-z_]+="[A-Za-z0-9_.,]*"(,[a-z_]+="[A-Za-z0-9_.,]*")*\})?$/, key);
+
+    // One address is one target for the rate limit, whatever its case.
+    const again = samples((await scrape(e)).body);
+    assert.equal(again.get('activesync_probe_cached_result'), 1);
+    const page = await get(e.url, '/');
+    assert.ok(page.body.includes(`${ADDRESS} → ${lab.urlFor('autodiscover-healthy')}`), 'the status page names the address and the server found');
+  });
+
+  it('counts Autodiscover refusing the password as a refused sign-in, for the back-off', () => {
+    const withAutodiscover = (category: 'autodiscover.unauthorized' | 'autodiscover.error') => {
+      const run = buildRun({ userName: 'u' });
+      run.steps.splice(1, 0, makeStep('autodiscover', { status: 'failed', category }));
+      return run;
+    };
+    assert.ok(refusedSignIn(withAutodiscover('autodiscover.unauthorized')));
+    assert.ok(!refusedSignIn(withAutodiscover('autodiscover.error')));
+  });
+
+  it('answers an Autodiscover failure as the failed autodiscover step and its category', async () => {
+    const e = await exporterFor('autodiscover-error-600');
+    const m = samples((await scrape(e)).body);
+    assert.equal(m.get('activesync_probe_success'), 0);
+    assert.equal(m.get('activesync_step_success{step="autodiscover"}'), 0);
+    assert.equal(m.get('activesync_failure_info{category="autodiscover.error"}'), 1);
+    assert.ok(![...m.keys()].some((k) => k.startsWith('activesync_step_success{step="dns"}')), 'nothing ran after it');
+  });
+
+  it('refuses an address that is not listed, and an address with a module that has no account, before anything is sent', async () => {
+    const before = requests.length;
+    const listed = await exporterFor('autodiscover-healthy');
+    const other = await scrape(listed, 'someone.else@contoso.example');
+    assert.equal(other.status, 403);
+    assert.match(other.body, /someone\.else@contoso\.example is not in allowedTargets/);
+    // The address allows Autodiscover for it, not a probe of its domain's host.
+    assert.equal((await scrape(listed, 'contoso.example')).status, 403);
+    const anonymous = await exporterFor('autodiscover-healthy', '    caFile: ' + lab.caFile + '\n');
+    const refused = await scrape(anonymous);
+    assert.equal(refused.status, 400);
+    assert.match(refused.body, /module "lab" has no user: an e-mail target needs the test account/);
+    assert.equal(requests.length, before, 'no request reached the lab');
+    const own = samples((await get(anonymous.url, '/metrics')).body);
+    assert.equal(own.get('activesync_exporter_scrapes_total{answer="bad_request"}'), 1);
   });
 });
