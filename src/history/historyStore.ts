@@ -37,7 +37,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProbeRun } from '../probe/runModel';
 import { acquireLock } from './fileLock';
-import { appendIndexLines, INDEX_FILE, parseIndex, readFrom, summaryLine, tombstoneLine, type IndexRecord, type ParsedIndex } from './indexLog';
+import { appendIndexLines, completeSummary, INDEX_FILE, parseIndex, readFrom, summaryLine, tombstoneLine, UnparsedRun, type IndexRecord, type ParsedIndex } from './indexLog';
 import { rewriteIndex } from './indexRewrite';
 import { stringifyWithoutPasswords } from './passwordFilter';
 import { reconcileRunFiles, type RunFileReconciliation } from './runFileReconciliation';
@@ -56,6 +56,13 @@ export interface HistoryStoreOptions {
 }
 
 type Listener<T> = (value: T) => void;
+
+interface LoadOptions {
+  /** Schedule the check of the run files (and of the lines the load only scanned). */
+  checkRunFiles: boolean;
+  /** Read only the headline of well-formed index lines (default true; see parseIndex). */
+  quickScan?: boolean;
+}
 
 const DEFAULT_MAX_RUNS = 1000;
 /** A background compaction gives way quickly if another window holds the lock. */
@@ -81,9 +88,10 @@ export class HistoryStore {
   private readonly indexPath: string;
   private readonly lockPath: string;
 
-  private readonly byId = new Map<string, RunSummary>();
+  /** Live runs in index order. A load reads only what the tree's first level needs (UnparsedRun). */
+  private readonly byId = new Map<string, RunSummary | UnparsedRun>();
   private readonly deletedIds = new Set<string>();
-  private newestFirstCache: RunSummary[] | undefined;
+  private newestFirstCache: Array<RunSummary | UnparsedRun> | undefined;
   private loaded = false;
   /** Index file identity and how far we have read it, for cheap incremental reloads. */
   private indexInode: bigint | undefined;
@@ -228,7 +236,7 @@ export class HistoryStore {
   summaries(): Promise<RunSummary[]> {
     return this.enqueue(async () => {
       await this.ensureLoaded();
-      return [...this.newestFirst()];
+      return this.completeSummaries(this.newestFirst());
     });
   }
 
@@ -245,7 +253,7 @@ export class HistoryStore {
     return this.enqueue(async () => {
       await this.ensureLoaded();
       const key = hostGroupKey(host);
-      return this.newestFirst().filter((s) => hostGroupKey(s.host) === key);
+      return this.completeSummaries(this.newestFirst().filter((s) => hostGroupKey(s.host) === key));
     });
   }
 
@@ -348,17 +356,18 @@ export class HistoryStore {
     if (!this.loaded) await this.loadNow();
   }
 
-  private newestFirst(): RunSummary[] {
+  private newestFirst(): Array<RunSummary | UnparsedRun> {
     if (!this.newestFirstCache) this.newestFirstCache = sortNewestFirst([...this.byId.values()]).slice(0, this.maxRuns);
     return this.newestFirstCache;
   }
 
   private apply(record: IndexRecord): void {
-    if (record.kind === 'run') {
-      if (this.deletedIds.has(record.summary.id)) return;
-      const known = this.byId.get(record.summary.id);
-      if (known && known.startedAt === record.summary.startedAt && known.outcome === record.summary.outcome) return;
-      this.byId.set(record.summary.id, record.summary);
+    if (record.kind === 'run' || record.kind === 'unparsedRun') {
+      const run = record.kind === 'run' ? record.summary : record.headline;
+      if (this.deletedIds.has(run.id)) return;
+      const known = this.byId.get(run.id);
+      if (known && known.startedAt === run.startedAt && known.outcome === run.outcome) return;
+      this.byId.set(run.id, run);
       this.markChanged();
     } else if (record.kind === 'deleted') {
       this.deletedIds.add(record.id);
@@ -386,6 +395,38 @@ export class HistoryStore {
     }
   }
 
+  /**
+   * The full summaries of `runs` (entries of newestFirst), parsing the index lines a load only
+   * scanned. A line that turns out damaged or edited makes the store read the index again in full,
+   * which repairs it as any load would: the answer then comes from the repaired list.
+   */
+  private async completeSummaries(runs: ReadonlyArray<RunSummary | UnparsedRun>): Promise<RunSummary[]> {
+    const complete: RunSummary[] = [];
+    let completedAny = false;
+    for (const run of runs) {
+      if (!(run instanceof UnparsedRun)) {
+        complete.push(run);
+        continue;
+      }
+      const summary = completeSummary(run);
+      if (!summary) {
+        await this.loadNow({ checkRunFiles: true, quickScan: false });
+        const ids = new Set(runs.map((r) => r.id));
+        return this.completeSummaries(this.newestFirst().filter((r) => ids.has(r.id)));
+      }
+      // Same id, host, outcome and start: its place in the list and in every group is unchanged,
+      // so this is no change to announce.
+      this.byId.set(summary.id, summary);
+      completedAny = true;
+      complete.push(summary);
+    }
+    const cached = this.newestFirstCache;
+    if (completedAny && cached) {
+      for (let i = 0; i < cached.length; i++) if (cached[i] instanceof UnparsedRun) cached[i] = this.byId.get(cached[i].id) ?? cached[i];
+    }
+    return complete;
+  }
+
   private readIndex(): { buffer: Buffer; inode: bigint | undefined } {
     let fd: number;
     try {
@@ -401,7 +442,12 @@ export class HistoryStore {
     }
   }
 
-  private async loadNow(options: { checkRunFiles: boolean } = { checkRunFiles: true }): Promise<void> {
+  /**
+   * Reads the whole index. quickScan (the default) reads only the headline of each line it can;
+   * the check after a load parses the rest, and so does whatever needs a run's full summary first.
+   */
+  private async loadNow(options: LoadOptions = { checkRunFiles: true }): Promise<void> {
+    const parseOptions = { quickScan: options.quickScan ?? true };
     let read: { buffer: Buffer; inode: bigint | undefined };
     try {
       read = this.readIndex();
@@ -411,7 +457,7 @@ export class HistoryStore {
       this.loaded = true;
       return;
     }
-    let parsed = parseIndex(read.buffer);
+    let parsed = parseIndex(read.buffer, 0, parseOptions);
     let settled = parsed.damagedLines === 0 && parsed.partialTailBytes === 0;
     if (!settled) {
       // A partial last line may be another window's append still landing: only under the lock,
@@ -419,7 +465,7 @@ export class HistoryStore {
       try {
         await this.withLock(FOREGROUND_LOCK_TIMEOUT_MS, async () => {
           read = this.readIndex();
-          parsed = parseIndex(read.buffer);
+          parsed = parseIndex(read.buffer, 0, parseOptions);
           if (parsed.damagedLines === 0 && parsed.partialTailBytes === 0) {
             settled = true;
             return;
@@ -448,7 +494,7 @@ export class HistoryStore {
     this.scheduleCompactionIfNeeded();
   }
 
-  private async reloadNow(options: { checkRunFiles: boolean } = { checkRunFiles: true }): Promise<void> {
+  private async reloadNow(options: LoadOptions = { checkRunFiles: true }): Promise<void> {
     if (!this.loaded) return this.loadNow(options);
     let stat: fs.BigIntStats;
     try {
@@ -572,6 +618,8 @@ export class HistoryStore {
   private async reconcileWithRunFiles(): Promise<void> {
     await this.withLock(FOREGROUND_LOCK_TIMEOUT_MS, async () => {
       await this.reloadNow({ checkRunFiles: false });
+      // Every line the load only scanned is parsed and checked now, off the tree's path.
+      await this.completeSummaries([...this.byId.values()]);
       let found: RunFileReconciliation;
       try {
         found = reconcileRunFiles(this.directory, this.byId.keys(), this.deletedIds);

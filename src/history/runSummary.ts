@@ -58,10 +58,28 @@ export function startedAtKey(startedAt: string): string {
   return Number.isNaN(ms) ? '' : new Date(ms).toISOString();
 }
 
-/** Newest first; the id breaks ties so the order is the same in every window. */
-export function sortNewestFirst(summaries: RunSummary[]): RunSummary[] {
-  const keyed = summaries.map((s) => ({ s, k: startedAtKey(s.startedAt) }));
-  keyed.sort((a, b) => (a.k < b.k ? 1 : a.k > b.k ? -1 : a.s.id < b.s.id ? 1 : a.s.id > b.s.id ? -1 : 0));
+/** What sorting and the History tree's first level read of a run: loading knows this much of every run. */
+export type RunHeadline = Pick<RunSummary, 'id' | 'host' | 'outcome' | 'startedAt'>;
+
+/** Whether `a` is older than `b` in the order sortNewestFirst reverses (start time, then id). */
+function comesBefore(aKey: string, aId: string, bKey: string, bId: string): boolean {
+  return aKey < bKey || (aKey === bKey && aId < bId);
+}
+
+/**
+ * Newest first; the id breaks ties so the order is the same in every window. The index is written
+ * in time order, so its runs usually arrive oldest first: that case is one pass and a reversal.
+ */
+export function sortNewestFirst<T extends RunHeadline>(runs: readonly T[]): T[] {
+  let ordered = true;
+  for (let i = 1; i < runs.length && ordered; i++) {
+    const a = runs[i - 1];
+    const b = runs[i];
+    ordered = comesBefore(startedAtKey(a.startedAt), a.id, startedAtKey(b.startedAt), b.id);
+  }
+  if (ordered) return [...runs].reverse();
+  const keyed = runs.map((s) => ({ s, k: startedAtKey(s.startedAt) }));
+  keyed.sort((a, b) => (comesBefore(b.k, b.s.id, a.k, a.s.id) ? -1 : comesBefore(a.k, a.s.id, b.k, b.s.id) ? 1 : 0));
   return keyed.map((k) => k.s);
 }
 
@@ -74,11 +92,17 @@ export function hostGroupKey(host: string): string {
   return host.toLowerCase();
 }
 
-/** Groups summaries that are already newest first; groups come out newest first too. */
-export function groupByServer(newestFirst: readonly RunSummary[]): ServerGroup[] {
+/** Groups runs that are already newest first; groups come out newest first too. */
+export function groupByServer(newestFirst: readonly RunHeadline[]): ServerGroup[] {
   const groups = new Map<string, ServerGroup>();
+  // Runs of one server share few spellings of its name: lower-case each spelling once.
+  const keyOfSpelling = new Map<string, string>();
   for (const s of newestFirst) {
-    const key = hostGroupKey(s.host);
+    let key = keyOfSpelling.get(s.host);
+    if (key === undefined) {
+      key = hostGroupKey(s.host);
+      keyOfSpelling.set(s.host, key);
+    }
     const group = groups.get(key);
     if (group) group.count++;
     else groups.set(key, { host: s.host, count: 1, latestOutcome: s.outcome, latestStartedAt: s.startedAt, latestRunId: s.id });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { appendIndexLines, parseIndex, summaryLine, tombstoneLine, type IndexRecord } from '../../src/history/indexLog';
+import { appendIndexLines, completeSummary, parseIndex, summaryLine, tombstoneLine, UnparsedRun, type IndexRecord } from '../../src/history/indexLog';
 import { rewriteIndex } from '../../src/history/indexRewrite';
 import { summarizeRun } from '../../src/history/runSummary';
 import { sampleRun } from './helpers/historyRuns';
@@ -40,6 +40,47 @@ describe('history index log', () => {
       // Server text inside a summary is JSON-escaped, so it can never pose as a record.
       const quoted = summaryLine({ ...summarizeRun(sampleRun(4)), failedSummary: line(5) });
       assert.deepEqual(runIds(parseIndex(Buffer.from(`${quoted}\n`)).records), ['run-000004']);
+    });
+
+    it('with quickScan, reads only the headline of lines summaryLine wrote, and the rest when asked', () => {
+      const summaries = [1, 2, 3].map((i) => summarizeRun(sampleRun(i, i === 2 ? { userName: 'CONTOSO\\o"brien' } : {})));
+      summaries[1].failedSummary = 'The server said "no" \\ {"s":1,"r":{"id":"x"}}';
+      const text = `${summaries.map(summaryLine).join('\n')}\r\n${tombstoneLine('run-000001')}\n`;
+      const quick = parseIndex(Buffer.from(text), 0, { quickScan: true });
+      const full = parseIndex(Buffer.from(text));
+      assert.deepEqual(quick.records.map((r) => r.kind), ['unparsedRun', 'unparsedRun', 'unparsedRun', 'deleted']);
+      assert.deepEqual([quick.damagedLines, quick.endOfLastLine], [0, full.endOfLastLine]);
+      summaries.forEach((summary, i) => {
+        const record = quick.records[i];
+        assert.ok(record.kind === 'unparsedRun');
+        const { id, host, outcome, startedAt } = record.headline;
+        assert.deepEqual({ id, host, outcome, startedAt }, { id: summary.id, host: summary.host, outcome: summary.outcome, startedAt: summary.startedAt });
+        assert.deepEqual(completeSummary(record.headline), summary);
+        assert.deepEqual(completeSummary(record.headline), (full.records[i] as IndexRecord & { kind: 'run' }).summary);
+      });
+    });
+
+    it('with quickScan, leaves every line not in summaryLine form to the full parse', () => {
+      const summary = summarizeRun(sampleRun(4));
+      const { host, ...rest } = summary;
+      const reordered = JSON.stringify({ s: 1, r: { host, ...rest } });
+      const escapedId = summaryLine({ ...summary, id: 'run\\u0030' });
+      const glued = `{"s":1,"r":{"id":"run-0${line(5)}`;
+      const parsed = parseIndex(Buffer.from(`${reordered}\n${escapedId}\n${glued}\n`), 0, { quickScan: true });
+      assert.deepEqual(parsed.records.map((r) => r.kind), ['run', 'run', 'run']);
+      assert.deepEqual(runIds(parsed.records), ['run-000004', 'run\\u0030', 'run-000005']);
+      assert.deepEqual([parsed.damagedLines, parsed.recoveredRecords], [1, 1]);
+    });
+
+    it('completeSummary refuses a line damaged after its headline or whose fields disagree with it', () => {
+      const whole = line(6);
+      const damaged = whole.replace(/"durationMs":(\d+)/, '"durationMs":$1x');
+      assert.notEqual(damaged, whole);
+      const record = parseIndex(Buffer.from(`${damaged}\n`), 0, { quickScan: true }).records[0];
+      assert.ok(record.kind === 'unparsedRun', 'the headline alone looks whole');
+      assert.equal(completeSummary(record.headline), undefined);
+      const { id, host, outcome, startedAt } = record.headline;
+      assert.equal(completeSummary(new UnparsedRun(id, `other-${host}`, outcome, startedAt, whole)), undefined);
     });
   });
 

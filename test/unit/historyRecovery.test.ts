@@ -119,6 +119,60 @@ describe('HistoryStore recovery', () => {
     assert.match(store.warnings[0], /damaged/);
   });
 
+  describe('a line damaged after the part a load reads', () => {
+    // A load reads only the start of each line (id, server, outcome, time); the rest is checked
+    // after the tree is shown, or before, by whatever needs a run's full summary first.
+    const damageThirdLine = (): string => {
+      const lines = fs.readFileSync(indexPath, 'utf8').split('\n');
+      lines[2] = lines[2].replace(/"durationMs":(\d+)/, '"durationMs":$1x');
+      const damaged = lines.join('\n');
+      fs.writeFileSync(indexPath, damaged);
+      return damaged;
+    };
+
+    it('is found by the check after the load, kept aside, and its run restored from its file', async () => {
+      await storeWith(directory, 5);
+      const damaged = damageThirdLine();
+      const store = new HistoryStore(directory);
+      const groups = await store.groupByServer();
+      assert.equal(groups.reduce((sum, g) => sum + g.count, 0), 5);
+      assert.deepEqual(store.warnings, []);
+      await store.whenIdle();
+      assert.equal(store.warnings.length, 2, store.warnings.join('\n'));
+      assert.match(store.warnings[0], /damaged \(1 unreadable line\)/);
+      assert.match(store.warnings[1], /1 run was missing from the history index and was restored/);
+      const copy = fs.readdirSync(directory).find((n) => n.startsWith('index.corrupt-')) as string;
+      assert.equal(fs.readFileSync(path.join(directory, copy), 'utf8'), damaged);
+      assert.deepEqual((await store.summaries()).map((s) => s.id).sort(), ids(5));
+      assert.deepEqual(await loadedIds(directory), { ids: ids(5), warnings: [] });
+    });
+
+    it('makes summaries() asked before that check repair first and answer from the repaired list', async () => {
+      await storeWith(directory, 5);
+      damageThirdLine();
+      const store = new HistoryStore(directory);
+      const summaries = await store.summaries();
+      assert.deepEqual(summaries.map((s) => s.id).sort(), ids(5).filter((id) => id !== 'run-000002'));
+      assert.ok(summaries.every((s) => s.url.startsWith('https://') && Number.isFinite(s.durationMs)), 'full summaries');
+      assert.match(store.warnings.join('\n'), /damaged \(1 unreadable line\)/);
+      await store.whenIdle();
+      assert.deepEqual((await store.summaries()).map((s) => s.id).sort(), ids(5));
+    });
+
+    it('gives the same summaries as a full read when nothing is damaged', async () => {
+      await storeWith(directory, 12);
+      const quick = new HistoryStore(directory);
+      const server = (await quick.groupByServer())[0];
+      const ofServer = await quick.summariesForServer(server.host);
+      const expected = await storeWith(directory, 0);
+      await expected.compact();
+      assert.deepEqual(ofServer, (await expected.summaries()).filter((s) => s.host === server.host));
+      assert.deepEqual(await quick.summaries(), await expected.summaries());
+      await quick.whenIdle();
+      assert.deepEqual(quick.warnings, []);
+    });
+  });
+
   it('restores runs whose index line was lost, and hides entries whose run file is gone', async () => {
     await storeWith(directory, 5);
     fs.rmSync(indexPath);
