@@ -8,8 +8,10 @@
 //                    index.lock.<pid>-<token>, the owner file each writing process keeps.
 // The History tree needs a summary of every run, not their steps and HTTP evidence: a full run is
 // a few KB, so 10,000 of them in one log would mean reading and parsing tens of MB before the tree
-// shows anything. The index is ~300 bytes a run and is all that loading reads; a run file is read
-// when that run is opened. Run files are self-contained, so the index can always be rebuilt from
+// shows anything. The index is a few hundred bytes a run and is all that loading reads, and of
+// each line only the start the tree's first level needs (id, server, outcome, time): the rest is
+// parsed by the check after the load, or by whatever needs a full summary first (indexLog.ts,
+// quickScan). A run file is read when that run is opened. Run files are self-contained, so the index can always be rebuilt from
 // them: a run whose index line was lost (a torn line, a damaged index, a crash between the two
 // writes) is found on the next load and indexed again. A damaged run file costs that run only.
 //
