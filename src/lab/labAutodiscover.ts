@@ -33,7 +33,13 @@ export type LabAutodiscover =
   /** Every request gets the framework's error 600 (invalid request). */
   | { kind: 'error600' }
   /** Nothing answers anywhere devices look. */
-  | { kind: 'noneReachable' };
+  | { kind: 'noneReachable' }
+  /**
+   * autodiscover.<domain> has Basic turned off and only Windows authentication on: a request
+   * without a Windows sign-in (Basic included) gets IIS's 401 offering Negotiate and NTLM; a
+   * Windows sign-in gets this server's settings.
+   */
+  | { kind: 'windowsAuthOnly' };
 
 export const WEB_SITE_PREFIX = '/site';
 

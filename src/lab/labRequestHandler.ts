@@ -337,6 +337,24 @@ function unauthorized(profile: ServerProfile, auth: LabAuthResult): Reply {
   return withBody(401, headers, profile.unauthorizedPage.body);
 }
 
+/**
+ * A virtual directory with Basic off and Windows authentication on, as IIS answers it: Basic
+ * credentials are not looked at (the Basic module is not enabled there), and the 401 (IIS's
+ * 401.2, "logon failed due to server configuration") carries one WWW-Authenticate line per
+ * provider, Negotiate then NTLM, the default provider order. The headers follow the captured IIS 7
+ * 401; this directory's settings as a whole are modelled.
+ */
+function windowsOnlyUnauthorized(profile: ServerProfile): Reply {
+  const headers: HeaderList = [
+    ['Content-Type', profile.unauthorizedPage.contentType],
+    ...profile.identityHeaders,
+    ...(profile.diagnosticHeaders?.(401) ?? []),
+    ['WWW-Authenticate', 'Negotiate'],
+    ['WWW-Authenticate', 'NTLM'],
+  ];
+  return withBody(401, headers, profile.unauthorizedPage.body);
+}
+
 /** Basic retired (Exchange Online): only the OAuth challenge is offered. Modelled on the captured Bearer challenge. */
 function bearerOnly(profile: ServerProfile): Reply {
   const headers: HeaderList = [
@@ -418,6 +436,9 @@ function autodiscoverScenario(ctx: LabRequestContext, profile: ServerProfile, pa
     return withBody(302, [['Location', to], ['Content-Type', 'text/html; charset=UTF-8'], ...profile.identityHeaders], `<head><title>Document Moved</title></head>\n<body><h1>Object Moved</h1>This document may be found <a HREF="${to}">here</a></body>`);
   }
   if (path !== '/autodiscover/autodiscover.xml') return undefined;
+  if (behaviour.kind === 'windowsAuthOnly' && !(auth.kind === 'accepted' && (auth.scheme === 'NTLM' || auth.scheme === 'Negotiate'))) {
+    return windowsOnlyUnauthorized(profile);
+  }
   if (auth.kind !== 'accepted') return unauthorized(profile, auth);
   const headers: HeaderList = [['Content-Type', 'text/xml; charset=utf-8'], ...identityWithOwa(profile, 200)];
   // Autodiscover answers a GET with its invalid-request document.

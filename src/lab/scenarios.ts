@@ -560,6 +560,12 @@ export const LAB_SCENARIOS: readonly LabScenario[] = [
     autodiscover: { kind: 'noneReachable' },
     expected: failsAt('autodiscover', 'autodiscover.noneReachable'),
   }),
+  // Modelled on IIS's answer when a directory's Basic authentication is off (the header lines as in
+  // the captured IIS 7 401, without the Basic line); ActiveSync itself still offers Basic.
+  healthy2016('autodiscover-windows-auth-only', 'Autodiscover: Windows authentication only', 'The Autodiscover virtual directory has Basic authentication turned off and only Windows authentication (Negotiate, NTLM) on, while ActiveSync still accepts Basic: a phone that signs in to Autodiscover with Basic gets 401 and cannot be set up from the address.', {
+    autodiscover: { kind: 'windowsAuthOnly' },
+    expected: failsAt('autodiscover', 'autodiscover.basicNotOffered'),
+  }),
 ];
 
 

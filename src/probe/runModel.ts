@@ -134,6 +134,8 @@ export type FailureCategory =
   | 'oauth.signInFailed'
   /** Autodiscover refused the credentials (HTTP 401): not the ActiveSync 401. */
   | 'autodiscover.unauthorized'
+  /** Autodiscover's 401 offers neither Basic nor OAuth (Windows authentication only, say): phones cannot sign in there. */
+  | 'autodiscover.basicNotOffered'
   /** Autodiscover answered with its own error (ErrorCode 600 invalid request, 601, or Action/Error). */
   | 'autodiscover.error'
   /** A redirect (address or URL) came back to where it had been, or exceeded the limit. */
@@ -323,6 +325,8 @@ export interface AutodiscoverAttemptEvidence {
   statusCode?: number;
   /** Whether the Authorization header went with it (only to a verified server you named). */
   credentialsSent: boolean;
+  /** For a 401: the sign-in methods its WWW-Authenticate headers offered, as the server named them. */
+  offeredSchemes?: string[];
   durationMs: number;
 }
 

@@ -1,7 +1,7 @@
 // The autodiscover step on its own, against the lab's Autodiscover scenarios and small local
 // servers: candidate order, stopping at the first answer, redirects by URL and by address with
-// their limits, what the credentials do (never over http, never to a server a redirect named),
-// and the warning when Autodiscover hands out another URL than the one given.
+// their limits, what the credentials do (never over http, never to a server a redirect named,
+// Basic only), a 401 that offers only Windows authentication, and the warning when Autodiscover hands out another URL than the one given.
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -46,7 +46,7 @@ describe('autodiscover step', () => {
 
   before(async () => {
     lab = await startLab({
-      scenarios: ['autodiscover-healthy', 'autodiscover-redirect', 'autodiscover-redirect-loop', 'autodiscover-old-server', 'autodiscover-error-600', 'autodiscover-none-reachable'],
+      scenarios: ['autodiscover-healthy', 'autodiscover-redirect', 'autodiscover-redirect-loop', 'autodiscover-old-server', 'autodiscover-error-600', 'autodiscover-none-reachable', 'autodiscover-windows-auth-only'],
       onRequest: (info) => requests.push(info),
     });
   });
@@ -117,6 +117,22 @@ describe('autodiscover step', () => {
     assert.equal(result.step.failure?.category, 'autodiscover.error');
     assert.match(result.step.summary, /error 600 \(invalid request\): "Invalid Request"/);
     assert.equal(result.step.evidence.autodiscover!.error?.code, '600');
+  });
+
+  it('names the methods a 401 without Basic offered, as IIS sends them (one header each), and tries no Windows sign-in', async () => {
+    const result = await run({ discovery: lab.autodiscoverDiscovery('autodiscover-windows-auth-only') });
+    assert.equal(result.step.failure?.category, 'autodiscover.basicNotOffered');
+    assert.equal(result.activeSyncUrl, undefined);
+    assert.match(result.step.summary, /answered 401 offering Negotiate and NTLM, not Basic\. Phones sign in to Autodiscover with Basic/);
+    assert.match(result.step.summary, /password sent with Basic was not checked/);
+    const refused = result.step.evidence.autodiscover!.attempts.find((a) => a.outcome === 'unauthorized')!;
+    assert.deepEqual([refused.source, refused.credentialsSent, refused.offeredSchemes], ['autodiscoverHost', true, ['Negotiate', 'NTLM']]);
+    const exchange = result.step.children[1].evidence.http![0];
+    const challenges = exchange.response!.headers.filter(([name]) => name.toLowerCase() === 'www-authenticate').map(([, value]) => value);
+    assert.deepEqual(challenges, ['Negotiate', 'NTLM'], 'two header lines, as IIS sends them');
+    assert.ok(result.step.children[1].details.some((d) => d.label === 'Authentication offered' && d.value === 'Negotiate, NTLM'));
+    // Basic went once, as a phone sends it; no NTLM or Negotiate message followed.
+    assert.deepEqual(requests.map((r) => [r.method, r.path, r.statusCode, r.scheme ?? 'Basic']), [['POST', '/autodiscover/autodiscover.xml', 401, 'Basic']]);
   });
 
   it('says when nothing devices try can be reached, after trying all four', async () => {

@@ -15,6 +15,7 @@ const STABLE_IDS = [
   'autodiscover-old-server',
   'autodiscover-error-600',
   'autodiscover-none-reachable',
+  'autodiscover-windows-auth-only',
   'exchange2010-healthy',
   'exchange2016-healthy',
   'exchange2003-healthy',

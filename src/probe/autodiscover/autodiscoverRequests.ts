@@ -8,7 +8,8 @@ import { mobileSyncRequest, parseAutodiscoverV2, parseMobileSyncAnswer } from '.
 import { withAbort } from '../abortable';
 import type { HttpResult } from '../httpConnection';
 import type { AutodiscoverAttemptEvidence, ProbeStep, StepStatus } from '../runModel';
-import { headerValue } from '../serverIdentity';
+import { describeChallenges, parseWwwAuthenticate } from '../../protocol/authChallenges';
+import { headerValue, headerValues } from '../serverIdentity';
 import { StepBuilder } from '../stepBuilder';
 import { chooseSrvTarget, type AutodiscoverDiscovery, type SrvAnswer } from '../../protocol/autodiscoverPlaces';
 import { describeSource, originOf } from './autodiscoverCandidates';
@@ -21,7 +22,8 @@ export type AttemptOutcome =
   | { kind: 'redirectAddress'; emailAddress: string }
   | { kind: 'redirectUrl'; location: string }
   | { kind: 'error'; code?: string; status?: string; message?: string }
-  | { kind: 'unauthorized'; credentialsSent: boolean }
+  /** `schemes`: what the 401 offered (Negotiate, NTLM, Basic…), in its order. */
+  | { kind: 'unauthorized'; credentialsSent: boolean; schemes: string[] }
   | { kind: 'failed'; outcome: 'invalid' | 'notAutodiscover' | 'unreachable' | 'certificate' | 'notFollowed'; message: string };
 
 export interface AttemptResult {
@@ -56,6 +58,15 @@ function location(result: HttpResult, base: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether a 401 offers a way phones sign in to Autodiscover: Basic, or OAuth (Bearer) with modern
+ * authentication. A 401 naming no method at all (a proxy's own page) says nothing either way, so
+ * it counts as offering one.
+ */
+export function deviceSignInOffered(schemes: readonly string[]): boolean {
+  return schemes.length === 0 || schemes.some((s) => s.toLowerCase() === 'basic' || s.toLowerCase() === 'bearer');
 }
 
 /** POST the mobilesync request to `url` for `emailAddress`. */
@@ -102,10 +113,15 @@ export async function postMobileSync(n: number, url: string, source: AttemptSour
     return finishAttempt(b, 'passed', `Redirected (HTTP ${status}) to ${next}.`, { ...record, outcome: 'redirectUrl' }, { kind: 'redirectUrl', location: next });
   }
   if (status === 401) {
-    const summary = withCredentials
-      ? `Autodiscover refused the credentials (HTTP 401). This is Autodiscover's sign-in, not ActiveSync's.`
-      : `Autodiscover answered 401 to the request without credentials: the service is there and wants a sign-in.`;
-    return finishAttempt(b, 'failed', summary, { ...record, outcome: 'unauthorized' }, { kind: 'unauthorized', credentialsSent: withCredentials });
+    const challenges = parseWwwAuthenticate(headerValues(result.headers, 'www-authenticate'));
+    const schemes = [...new Map(challenges.map((c) => [c.scheme.toLowerCase(), c.scheme])).values()];
+    b.detail('Authentication offered', describeChallenges(challenges));
+    const summary = !deviceSignInOffered(schemes)
+      ? `Autodiscover answered 401 offering ${schemes.join(' and ')}, neither Basic nor OAuth, the methods devices sign in to Autodiscover with${withCredentials ? ': the Basic credentials sent were not even checked' : ''}.`
+      : withCredentials
+        ? `Autodiscover refused the credentials (HTTP 401). This is Autodiscover's sign-in, not ActiveSync's.`
+        : `Autodiscover answered 401 to the request without credentials: the service is there and wants a sign-in.`;
+    return finishAttempt(b, 'failed', summary, { ...record, outcome: 'unauthorized', offeredSchemes: schemes }, { kind: 'unauthorized', credentialsSent: withCredentials, schemes });
   }
   if (status !== 200) {
     const summary = `HTTP ${status} ${result.exchange.response?.statusText ?? ''}`.trim() + ': no Autodiscover service answers here.';

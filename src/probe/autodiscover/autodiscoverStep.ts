@@ -13,7 +13,7 @@ import { normalizeTarget } from '../targetInput';
 import { defaultCandidates, MAX_AUTODISCOVER_REDIRECTS, type AutodiscoverCandidate, type AutodiscoverDiscovery } from '../../protocol/autodiscoverPlaces';
 import { describeSource, exchangeOnlineJsonUrl, userNamedOrigins } from './autodiscoverCandidates';
 import type { AutodiscoverNetwork } from './autodiscoverConnection';
-import { getExchangeOnlineJson, getHttpRedirect, lookUpSrv, postMobileSync, type AttemptContext, type AttemptResult, type AttemptSource } from './autodiscoverRequests';
+import { deviceSignInOffered, getExchangeOnlineJson, getHttpRedirect, lookUpSrv, postMobileSync, type AttemptContext, type AttemptResult, type AttemptSource } from './autodiscoverRequests';
 import { urlDifferences } from './urlDifferences';
 
 export interface AutodiscoverInput {
@@ -213,6 +213,15 @@ function judgeNothingFound(b: StepBuilder, input: AutodiscoverInput, results: At
     b.evidence.autodiscover!.error = { code: o.code, status: o.status, message: o.message };
     const code = o.code ? `error ${o.code}${o.code === '600' ? ' (invalid request)' : o.code === '601' ? ' (no provider for the mobilesync schema)' : ''}` : `status ${o.status ?? 'unknown'}`;
     return b.finish('failed', `Autodiscover at ${where(error)} answered with ${code}${o.message ? `: "${o.message}"` : ''}; it handed out no ActiveSync URL. ${tried}`, { category: 'autodiscover.error' });
+  }
+  // A 401 offering neither Basic nor OAuth stops every phone, whatever the password.
+  const noBasic = first('unauthorized', (r) => r.outcome.kind === 'unauthorized' && !deviceSignInOffered(r.outcome.schemes));
+  if (noBasic && noBasic.outcome.kind === 'unauthorized') {
+    return b.finish(
+      'failed',
+      `Autodiscover at ${where(noBasic)} answered 401 offering ${noBasic.outcome.schemes.join(' and ')}, not Basic. Phones sign in to Autodiscover with Basic (or OAuth, which it does not offer either), so a phone set up from the address stops here; like a phone, the probe does not try Windows authentication there.${noBasic.record.credentialsSent ? ' The password sent with Basic was not checked, so whether it is right is not known.' : ''} ${tried}`,
+      { category: 'autodiscover.basicNotOffered' },
+    );
   }
   const refused = first('unauthorized', (r) => r.record.credentialsSent);
   if (refused) return b.finish('failed', `Autodiscover at ${where(refused)} refused the credentials (HTTP 401). This is Autodiscover's sign-in, not ActiveSync's. ${tried}`, { category: 'autodiscover.unauthorized' });
