@@ -25,6 +25,7 @@ import { conditionalAccessChecklist } from './checklists/conditionalAccessCheckl
 import { hybridModernAuthChecklist } from './checklists/hybridModernAuthChecklist';
 import { exchangeOnlineLicenceChecklist } from './checklists/exchangeOnlineLicenceChecklist';
 import { oauthTokenChecklist } from './checklists/oauthTokenChecklist';
+import { autodiscoverBasicAuthChecklist } from './checklists/autodiscoverBasicAuthChecklist';
 
 export { CHECKLIST_ID, type ChecklistId } from './checklists/checklistIds';
 export { verificationScripts } from './verificationScripts';
@@ -54,6 +55,7 @@ export const CHECKLISTS: readonly Checklist[] = [
   exchangeOnlineLicenceChecklist,
   conditionalAccessChecklist,
   hybridModernAuthChecklist,
+  autodiscoverBasicAuthChecklist,
 ];
 
 export function getChecklist(id: string): Checklist | undefined {

@@ -1,7 +1,8 @@
 // Autodiscover inside a whole run and on the command line: an e-mail address as the target (the
 // user name defaults to it), --autodiscover-url, the URL found becoming the target of the later
 // steps, a given URL that differs (a warning naming both), an Autodiscover 401 that does not stop
-// the test of a known URL, and the input and usage errors.
+// the test of a known URL, the input and usage errors, and the diagnosis of an Autodiscover that
+// offers only Windows authentication.
 import assert from 'node:assert/strict';
 import { parseEmailTarget } from '../../src/probe/emailTarget';
 import { defaultCandidates, chooseSrvTarget } from '../../src/protocol/autodiscoverPlaces';
@@ -16,6 +17,9 @@ import { runProbe } from '../../src/probe/probe';
 import type { ProbeRun } from '../../src/probe/runModel';
 import { runCli } from './helpers/cliFakeIo';
 import { NO_PROXY_ENV, stepOf } from './helpers/probeLabRuns';
+import { buildRun, makeStep } from './helpers/runBuilder';
+import { diagnose } from '../../src/diagnosis/diagnose';
+import type { AutodiscoverAttemptEvidence } from '../../src/probe/runModel';
 
 describe('Autodiscover: pure parts', () => {
   it('reads an e-mail address, not a URL with user info', () => {
@@ -164,11 +168,57 @@ describe('Autodiscover in a run', () => {
       assert.equal(run.target.url, lab.urlFor('autodiscover-healthy'));
     });
 
+    it('probe --lab autodiscover-windows-auth-only: the methods offered, that devices use Basic there, and the fix', async () => {
+      const r = await runCli(['probe', '--lab', 'autodiscover-windows-auth-only', '--options-only']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stdout, /answered 401 offering Negotiate and NTLM, not Basic\. Phones sign in to Autodiscover with Basic/);
+      assert.match(r.stdout, /Most likely: Autodiscover on localhost:\d+ offers only Negotiate\s+and NTLM: devices that sign in with Basic cannot use it \(high confidence\)/);
+      assert.match(r.stdout, /Set-AutodiscoverVirtualDirectory -Identity "<SERVER>\\Autodiscover \(Default Web Site\)" -BasicAuthentication \$true/);
+      assert.match(r.stdout, /Checklist autodiscover-basic-auth: Let devices sign in to Autodiscover with Basic/);
+      assert.ok(!r.stdout.includes(LAB_PASSWORD));
+    });
+
     it('probe --lab with an Autodiscover scenario starts from the address', async () => {
       const r = await runCli(['probe', '--lab', 'autodiscover-none-reachable', '--options-only']);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stdout, /No Autodiscover server could be reached for labuser@contoso\.example/);
       assert.match(r.stdout, /Devices cannot reach any Autodiscover server for the domain/);
     });
+  });
+});
+
+describe('Autodiscover diagnosis: a 401 offering neither Basic nor OAuth', () => {
+  const attempt = (url: string, offeredSchemes: string[], server: string | undefined) => ({
+    record: { method: 'POST', url, source: 'autodiscoverHost', emailAddress: LAB_UPN, outcome: 'unauthorized', statusCode: 401, credentialsSent: true, offeredSchemes, durationMs: 5 } satisfies AutodiscoverAttemptEvidence,
+    child: makeStep('autodiscover.1', {
+      status: 'failed',
+      evidence: { http: [{ method: 'POST', url, requestHeaders: [], response: { statusCode: 401, statusText: 'Unauthorized', headers: [...(server ? [['Server', server] as [string, string]] : []), ...offeredSchemes.map((s): [string, string] => ['WWW-Authenticate', s])], bodyBytes: 0, bodySnippet: '', bodyTruncated: false } }] },
+    }, `POST ${url} (autodiscover.<domain>)`),
+  });
+  const runWith = (attempts: Array<ReturnType<typeof attempt>>) => {
+    const run = buildRun({ userName: LAB_UPN });
+    const step = makeStep('autodiscover', { status: 'failed', category: 'autodiscover.basicNotOffered', message: 'no Basic', children: attempts.map((a) => a.child), evidence: { autodiscover: { emailAddress: LAB_UPN, finalEmailAddress: LAB_UPN, attempts: attempts.map((a) => a.record) } } });
+    run.steps = [run.steps[0], step, ...run.steps.slice(1).map((s) => ({ ...s, status: 'skipped' as const }))];
+    run.outcome = 'failed';
+    return diagnose(run).causes[0];
+  };
+
+  it('leads with the cause, the methods offered as evidence for, and nothing against when IIS itself asked', () => {
+    const cause = runWith([attempt('https://autodiscover.contoso.com/autodiscover/autodiscover.xml', ['Negotiate', 'NTLM'], 'Microsoft-IIS/10.0')]);
+    assert.equal(cause.id, 'autodiscover.basicNotOffered');
+    assert.equal(cause.confidence, 'high');
+    assert.ok(cause.supporting.some((e) => e.value === 'Negotiate, NTLM'));
+    assert.deepEqual(cause.against, []);
+    assert.deepEqual(cause.checklistIds, ['autodiscover-basic-auth']);
+  });
+
+  it('counts against it a place that does offer Basic, and a 401 that a proxy in front answered', () => {
+    const cause = runWith([
+      attempt('https://contoso.com/autodiscover/autodiscover.xml', ['Negotiate', 'NTLM'], 'nginx'),
+      attempt('https://autodiscover.contoso.com/autodiscover/autodiscover.xml', ['Negotiate', 'NTLM', 'Basic'], 'Microsoft-IIS/10.0'),
+    ]);
+    assert.equal(cause.id, 'autodiscover.basicNotOffered');
+    assert.ok(cause.against.some((e) => /offers Basic/.test(e.label) && /Basic/.test(e.value)), JSON.stringify(cause.against));
+    assert.ok(cause.against.some((e) => /^nginx, not IIS/.test(e.value)), JSON.stringify(cause.against));
   });
 });

@@ -140,6 +140,11 @@ const RELEASED_IDS = [
   'hybrid-modern-auth/check-service-principal-names',
   'hybrid-modern-auth/check-auth-certificate',
   'hybrid-modern-auth/rerun-probe',
+  'autodiscover-basic-auth/list-autodiscover-auth',
+  'autodiscover-basic-auth/enable-basic',
+  'autodiscover-basic-auth/recycle-app-pool',
+  'autodiscover-basic-auth/or-other-sign-in',
+  'autodiscover-basic-auth/rerun-probe',
 ];
 
 function documentedIds(): { current: string[]; migrations: string } {

@@ -82,6 +82,7 @@ const EXPECTED: Record<string, Expectation> = {
   'autodiscover-old-server': { top: 'eas.noUsableVersion', evidence: /^1\.0,2\.0$/ },
   'autodiscover-error-600': { top: 'autodiscover.error', confidence: 'high', evidence: /^600$/ },
   'autodiscover-none-reachable': { top: 'autodiscover.noneReachable', confidence: 'high', evidence: /unreachable/, checklist: 'dns-tcp-reachability' },
+  'autodiscover-windows-auth-only': { top: 'autodiscover.basicNotOffered', confidence: 'high', evidence: /^Negotiate, NTLM$/, checklist: 'autodiscover-basic-auth' },
 };
 
 const TIMEOUTS = { overallMs: 3000, dnsMs: 1000, connectMs: 1000, tlsMs: 1500, headersMs: 2000, bodyMs: 1000 };

@@ -25,6 +25,7 @@ export const CHECKLIST_ID = {
   exchangeOnlineLicence: 'exchange-online-licence',
   conditionalAccess: 'conditional-access',
   hybridModernAuth: 'hybrid-modern-auth',
+  autodiscoverBasicAuth: 'autodiscover-basic-auth',
 } as const;
 
 export type ChecklistId = (typeof CHECKLIST_ID)[keyof typeof CHECKLIST_ID];

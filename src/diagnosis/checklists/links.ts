@@ -19,4 +19,8 @@ export const LINKS = {
     title: 'Basic Authentication Deprecation in Exchange Online (Exchange Team Blog)',
     url: 'https://techcommunity.microsoft.com/t5/exchange-team-blog/basic-authentication-deprecation-in-exchange-online-september/ba-p/3609437',
   },
+  setAutodiscoverVirtualDirectory: {
+    title: 'Set-AutodiscoverVirtualDirectory (Exchange PowerShell reference)',
+    url: 'https://learn.microsoft.com/powershell/module/exchangepowershell/set-autodiscovervirtualdirectory',
+  },
 } as const satisfies Record<string, Link>;

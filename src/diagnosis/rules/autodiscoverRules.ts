@@ -1,9 +1,10 @@
 // Autodiscover: the step that finds the ActiveSync URL from an e-mail address. Its own failures
-// (nothing reachable, its error 600, its 401, a loop) each get a cause; and when it handed out a
+// (nothing reachable, its error 600, its 401, a 401 without Basic, a loop) each get a cause; and when it handed out a
 // URL whose server then failed, a cause says where Autodiscover sends devices, so the admin sees
 // both the broken server and the setting that points devices at it.
 import { makeCause, type DiagnosisRule } from '../causeFactory';
 import { CHECKLIST_ID } from '../checklists/checklistIds';
+import type { ProbeStep } from '../../probe/runModel';
 import type { DiagnosisCause, EvidenceRef } from '../diagnosisModel';
 import { ref, stepById, type RunFacts } from '../runFacts';
 import { serverGeneration, serverRef } from '../serverFacts';
@@ -124,6 +125,57 @@ const autodiscoverFailures = categoryRule([
   },
 ]);
 
+/**
+ * Autodiscover's 401 offered neither Basic nor OAuth (an Exchange Autodiscover virtual directory
+ * with only Windows authentication on, typically): phones sign in there with Basic or OAuth, never
+ * with Windows authentication, so they fail before the password is even checked.
+ */
+function basicNotOffered(facts: RunFacts): DiagnosisCause[] {
+  const step = stepById(facts, 'autodiscover');
+  if (step?.status !== 'failed' || step.failure?.category !== 'autodiscover.basicNotOffered') return [];
+  const attempts = step.evidence?.autodiscover?.attempts ?? [];
+  const withoutBasic = attempts.filter((a) => a.outcome === 'unauthorized' && a.offeredSchemes?.length && !a.offeredSchemes.some((s) => /^(basic|bearer)$/i.test(s)));
+  const first = withoutBasic[0];
+  const schemes = first?.offeredSchemes ?? [];
+  const host = first ? hostOf(first.url) : 'the Autodiscover server';
+  const supporting: EvidenceRef[] = [
+    ref('autodiscover', 'Failure (autodiscover.basicNotOffered)', step.failure.message),
+    ...withoutBasic.slice(0, 4).map((a) => ref('autodiscover', `401 from ${a.url} offered`, a.offeredSchemes?.join(', '))),
+  ];
+  if (first?.credentialsSent) supporting.push(ref('autodiscover', 'Sent', 'Basic, as phones do: refused without being checked'));
+  const activeSync = stepById(facts, 'optionsAuthenticated');
+  if (activeSync?.status === 'passed' && facts.usedScheme?.value === 'basic') supporting.push(ref('optionsAuthenticated', 'ActiveSync with Basic', 'accepted: only Autodiscover refuses Basic'));
+  const against: EvidenceRef[] = [];
+  const withBasic = attempts.find((a) => a.outcome === 'unauthorized' && a.offeredSchemes?.some((s) => s.toLowerCase() === 'basic'));
+  if (withBasic) against.push(ref('autodiscover', `${withBasic.url} offers Basic`, withBasic.offeredSchemes?.join(', ')));
+  // The 401 may come from something in front of Exchange (a reverse proxy or firewall doing its own sign-in).
+  const server = first ? serverHeaderOf401(step, first.url) : undefined;
+  if (server !== undefined && !/microsoft-iis/i.test(server)) against.push(ref('autodiscover', 'The 401 came from', `${server || 'a server that does not name itself'}, not IIS: a proxy in front of Exchange may be the one asking for Windows authentication`));
+  return [
+    makeCause({
+      id: 'autodiscover.basicNotOffered',
+      title: `Autodiscover on ${host} offers only ${schemes.join(' and ')}: devices that sign in with Basic cannot use it`,
+      score: 84,
+      explanation: `Autodiscover at ${host} answered 401 offering ${schemes.join(' and ')}, and neither Basic nor OAuth. Phones and tablets sign in to Autodiscover with Basic (or OAuth with modern authentication); they do not use Windows authentication (Negotiate, NTLM) there, so a device set up from the e-mail address with a password fails at this step, whatever the password. On Exchange 2010 to 2019 this is the Autodiscover virtual directory with BasicAuthentication off and only WindowsAuthentication on.`,
+      supporting,
+      against,
+      checks: [
+        'Turn Basic on for the Autodiscover virtual directory, keeping Windows authentication for Outlook: Set-AutodiscoverVirtualDirectory -Identity "<SERVER>\\Autodiscover (Default Web Site)" -BasicAuthentication $true, then recycle MSExchangeAutodiscoverAppPool.',
+        'If Basic must stay off, configure the devices by hand with the ActiveSync server name, or use modern authentication (OAuth).',
+      ],
+      checklistIds: [CHECKLIST_ID.autodiscoverBasicAuth],
+    }),
+  ];
+}
+
+/** The Server header of the 401 an Autodiscover request to `url` got ('' when it had none). */
+function serverHeaderOf401(step: ProbeStep, url: string): string | undefined {
+  const attempt = (step.children ?? []).find((c) => c.title?.startsWith(`POST ${url} `));
+  const answer = attempt?.evidence?.http?.find((x) => x.response?.statusCode === 401)?.response;
+  if (!answer) return undefined;
+  return (answer.headers ?? []).find(([name]) => String(name).toLowerCase() === 'server')?.[1] ?? '';
+}
+
 /** Autodiscover worked, and the server it handed out failed: where Autodiscover sends devices matters. */
 function handedOutServerFails(facts: RunFacts): DiagnosisCause[] {
   const step = stepById(facts, 'autodiscover');
@@ -159,4 +211,4 @@ function hostOf(url: string): string {
   }
 }
 
-export const autodiscoverRules: DiagnosisRule = (facts) => [...autodiscoverFailures(facts), ...handedOutServerFails(facts)];
+export const autodiscoverRules: DiagnosisRule = (facts) => [...autodiscoverFailures(facts), ...basicNotOffered(facts), ...handedOutServerFails(facts)];
