@@ -46,6 +46,7 @@ import { reconcileRunFiles, type RunFileReconciliation } from './runFileReconcil
 import { commitRunFile, discardRunFile, listRunFolder, prepareRunFile, readStoredRun, removeRunFile, runFileName, runFilePath, RUNS_FOLDER, type PreparedRunFile } from './runFiles';
 import { groupByServer, hostGroupKey, sortNewestFirst, summarizeRun, type RunSummary, type ServerGroup } from './runSummary';
 import { validateRun } from './runValidation';
+import { runForStorage } from './sharedEvidence';
 import { historyWriteError } from './storageErrors';
 
 export type { RunSummary, ServerGroup } from './runSummary';
@@ -173,7 +174,7 @@ export class HistoryStore {
       let prepared: PreparedRunFile | undefined;
       try {
         this.ensureFolders();
-        prepared = prepareRunFile(this.directory, run.id, stringifyWithoutPasswords(run), this.durable);
+        prepared = prepareRunFile(this.directory, run.id, stringifyWithoutPasswords(runForStorage(run)), this.durable);
         const ready = prepared;
         // The file goes into place and its line into the index under one hold of the lock: a
         // window checking the runs' folder under the lock never sees one without the other.

@@ -1,7 +1,8 @@
 // The full runs: one JSON file per run in `runs/`, named after the run id. A run is written whole
 // to a private temporary name and renamed into place, so a reader (or a crash) only ever sees a
 // whole file or none. Each file is self-contained, which is what lets the index be rebuilt from these
-// files when it is lost or damaged.
+// files when it is lost or damaged. The ActiveSync session evidence the command steps share is
+// written once per file (sharedEvidence.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import type { ProbeRun } from '../probe/runModel';
 import { writeAll } from './diskWrites';
 import { fileStamp } from './indexRewrite';
 import { validateRun } from './runValidation';
+import { restoreSharedEvidence } from './sharedEvidence';
 
 export const RUNS_FOLDER = 'runs';
 const TEMP_MARK = '.tmp-';
@@ -135,5 +137,7 @@ export function readStoredRun(directory: string, name: string): StoredRunRead {
   const run = validateRun(value);
   if (typeof run === 'string') return { kind: 'notARun', reason: run };
   if (runFileName(run.id) !== name) return { kind: 'notARun', reason: 'its file holds another run' };
+  const unrestorable = restoreSharedEvidence(run);
+  if (unrestorable) return { kind: 'notARun', reason: unrestorable };
   return { kind: 'run', run };
 }
