@@ -83,10 +83,13 @@ export function credentialSecrets(authorization: string): string[] {
   return secrets.filter((s) => s.length >= 4);
 }
 
-/** Replaces each secret, longest first, so evidence can quote a reply without quoting the password. */
-export function scrubSecrets(text: string, secrets: ReadonlySet<string>): string {
+/**
+ * Replaces each secret, longest first (`secretsLongestFirst` is sorted by the caller, once per
+ * new secret rather than once per header), so evidence can quote a reply without quoting the password.
+ */
+export function scrubSecrets(text: string, secretsLongestFirst: readonly string[]): string {
   let out = text;
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join('[redacted]');
+  for (const secret of secretsLongestFirst) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
   return out;
 }
 
@@ -159,8 +162,8 @@ export interface ConnectionOptions {
 export class ProbeHttpConnection {
   private readonly client: UndiciClient;
   private pending: Socket | undefined;
-  /** Credentials this connection has sent: scrubbed from every reply it records or logs. */
-  private readonly secrets = new Set<string>();
+  /** Credentials this connection has sent, longest first: scrubbed from every reply it records or logs. */
+  private secrets: string[] = [];
   readonly origin: string;
   readonly limits: HttpLimits;
   readonly endpoint: VerifiedEndpoint | undefined;
@@ -224,8 +227,9 @@ export class ProbeHttpConnection {
       this.log(`✗ ${message}`);
       return Promise.resolve({ exchange, headers: [], error: { code: 'CREDENTIAL_GATE', category: 'tls.unverifiedConnection', message } });
     }
-    for (const [name, value] of Object.entries(request.headers)) if (/^authorization$/i.test(name)) for (const s of credentialSecrets(value)) this.secrets.add(s);
-    const scrub = (text: string) => (this.secrets.size ? scrubSecrets(text, this.secrets) : text);
+    for (const [name, value] of Object.entries(request.headers)) if (/^authorization$/i.test(name)) this.rememberSecrets(credentialSecrets(value));
+    const secrets = this.secrets;
+    const scrub = (text: string) => (secrets.length ? scrubSecrets(text, secrets) : text);
     this.log(`→ ${request.method} ${url} (${request.label})`);
 
     return new Promise<HttpResult>((resolve, reject) => {
@@ -340,6 +344,11 @@ export class ProbeHttpConnection {
         finishError(error);
       }
     });
+  }
+
+  private rememberSecrets(found: readonly string[]): void {
+    const fresh = found.filter((secret) => !this.secrets.includes(secret));
+    if (fresh.length) this.secrets = [...this.secrets, ...fresh].sort((a, b) => b.length - a.length);
   }
 
   async close(): Promise<void> {

@@ -22,17 +22,30 @@ export function authorizationCode(socket: tls.TLSSocket): string | undefined {
   return typeof e === 'string' ? e : String(e.code ?? e.message);
 }
 
+/**
+ * The verdict checkPeer gave on a socket, for that same socket only. A TLS session's peer is the
+ * one its handshake authenticated, so the verdict holds for the socket's life; a reconnect is
+ * another socket and is judged afresh.
+ */
+const judgedSockets = new WeakMap<tls.TLSSocket, { host: string; check: PeerCheck }>();
+
 /** Pass `leaf` when the caller already fetched it: the detailed chain is costly to fetch twice. */
 export function checkPeer(socket: tls.TLSSocket, host: string, leaf: tls.DetailedPeerCertificate = socket.getPeerCertificate(true)): PeerCheck {
-  return judgePeer(socket, host, leaf);
+  const check = judgePeer(socket, host, leaf);
+  judgedSockets.set(socket, { host, check });
+  return check;
 }
 
 /**
  * The same two checks on the leaf alone, for a connection that needs a verdict and not the chain's
  * description (the credential gate): the chain's verdict is OpenSSL's either way, and converting
- * the whole chain to objects costs several times the leaf (bench figure 1).
+ * the whole chain to objects costs several times the leaf (bench figure 1). The socket the TLS
+ * step judged (the first one the gate sees) keeps that judgement instead of converting its
+ * certificate again.
  */
 export function checkPeerLeaf(socket: tls.TLSSocket, host: string): PeerCheck<tls.PeerCertificate> {
+  const judged = judgedSockets.get(socket);
+  if (judged && judged.host === host) return judged.check;
   return judgePeer(socket, host, socket.getPeerCertificate(false));
 }
 

@@ -14,7 +14,9 @@ import type { CertificateInfo, FailureCategory, ProbeStep } from './runModel';
 import { StepBuilder } from './stepBuilder';
 
 const EXPIRY_WARNING_DAYS = 30;
-const contextCache = new Map<string, tls.SecureContext>();
+// Keyed by the extra CA's PEM text itself ('' for none), one map with and one without the OS
+// store: a key built by concatenation would be a new string, hashed over the whole PEM, every run.
+const contextCache = { withSystem: new Map<string, tls.SecureContext>(), nodeOnly: new Map<string, tls.SecureContext>() };
 
 type CaLister = (kind: 'default' | 'system') => string[];
 // Node 22.15+/23.8+ can read the operating system's store (Windows, macOS, Linux); older ones cannot.
@@ -84,8 +86,9 @@ export function describeTrustStore(extraCaPem: string | undefined, withSystem = 
 export function secureContextFor(extraCaPem: string | undefined, withSystem = false): tls.SecureContext | undefined {
   const system = withSystem ? systemTrustStore().pems : [];
   if (!extraCaPem && system.length === 0) return undefined; // Node's own default store
-  const key = `${withSystem ? 'S' : '-'}${extraCaPem ?? ''}`;
-  let context = contextCache.get(key);
+  const cache = withSystem ? contextCache.withSystem : contextCache.nodeOnly;
+  const key = extraCaPem ?? '';
+  let context = cache.get(key);
   if (!context) {
     const extra = [...system, ...(extraCaPem ? [extraCaPem] : [])];
     context = tls.createSecureContext();
@@ -98,8 +101,8 @@ export function secureContextFor(extraCaPem: string | undefined, withSystem = fa
       const base = getCACertificates ? getCACertificates('default') : [...tls.rootCertificates, ...nodeExtraCaCerts()];
       context = tls.createSecureContext({ ca: [...base, ...extra] });
     }
-    if (contextCache.size > 16) contextCache.clear();
-    contextCache.set(key, context);
+    if (cache.size > 16) cache.clear();
+    cache.set(key, context);
   }
   return context;
 }
