@@ -169,15 +169,29 @@ function isActiveSyncHostStep(id: string): boolean {
   return !id.startsWith('autodiscover');
 }
 
+function isHeaderPair(h: unknown): h is [string, string] {
+  return Array.isArray(h) && h.length === 2 && typeof h[0] === 'string' && typeof h[1] === 'string';
+}
+
 /** The observations of a run's steps, children included, in tree order. */
 export function observationsOf(steps: readonly ProbeStep[]): IdentityObservation[] {
   const out: IdentityObservation[] = [];
   const visit = (list: readonly ProbeStep[] | undefined) => {
     for (const s of list ?? []) {
       if (!s || !isActiveSyncHostStep(String(s.id))) continue;
-      const headers: Array<[string, string]> = [];
-      for (const ex of s.evidence?.http ?? []) {
-        for (const h of ex?.response?.headers ?? []) if (Array.isArray(h) && h.length >= 2) headers.push([String(h[0]), String(h[1])]);
+      const exchanges = s.evidence?.http ?? [];
+      const only = exchanges.length === 1 ? exchanges[0]?.response?.headers : undefined;
+      let headers: HeaderList;
+      if (only && only.every(isHeaderPair)) {
+        // One well-formed answer (every live step with one request): read it as recorded, so the
+        // look-ups reuse the header index the step's own judging built.
+        headers = only;
+      } else {
+        const copied: Array<[string, string]> = [];
+        for (const ex of exchanges) {
+          for (const h of ex?.response?.headers ?? []) if (Array.isArray(h) && h.length >= 2) copied.push([String(h[0]), String(h[1])]);
+        }
+        headers = copied;
       }
       out.push({ stepId: String(s.id), headers, ntlmChallenge: s.evidence?.ntlmChallenge });
       visit(s.children);

@@ -4,14 +4,38 @@ import type { ServerProduct } from './runModel';
 
 export type HeaderList = ReadonlyArray<readonly [string, string]>;
 
+/**
+ * The values of each header under its lower-case name, built once per header list: a run looks
+ * up dozens of names in the same few answers (the steps, the server identification), and
+ * lower-casing every name on every look-up was most of that work. Recorded answers are never
+ * changed after they are judged, so an index stays true for its list.
+ */
+const headerIndexes = new WeakMap<HeaderList, Map<string, string[]>>();
+
+function headerIndex(headers: HeaderList): Map<string, string[]> {
+  let index = headerIndexes.get(headers);
+  if (!index) {
+    index = new Map();
+    for (const [name, value] of headers) {
+      const lower = name.toLowerCase();
+      const values = index.get(lower);
+      if (values) values.push(value);
+      else index.set(lower, [value]);
+    }
+    headerIndexes.set(headers, index);
+  }
+  return index;
+}
+
 /** All values of a header, case-insensitive, in order. */
 export function headerValues(headers: HeaderList, name: string): string[] {
-  const lower = name.toLowerCase();
-  return headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
+  if (headers.length === 0) return [];
+  return headerIndex(headers).get(name.toLowerCase())?.slice() ?? [];
 }
 
 export function headerValue(headers: HeaderList, name: string): string | undefined {
-  return headerValues(headers, name)[0];
+  if (headers.length === 0) return undefined;
+  return headerIndex(headers).get(name.toLowerCase())?.[0];
 }
 
 // Bare names: reports add the build in parentheses, so a name must not carry its own.
@@ -97,7 +121,8 @@ export const DIAGNOSTIC_HEADERS = [
   'via',
 ];
 
+const DIAGNOSTIC_HEADER_SET: ReadonlySet<string> = new Set(DIAGNOSTIC_HEADERS);
+
 export function pickDiagnosticHeaders(headers: HeaderList): Array<[string, string]> {
-  const wanted = new Set(DIAGNOSTIC_HEADERS);
-  return headers.filter(([n]) => wanted.has(n.toLowerCase())).map(([n, v]) => [n, v] as [string, string]);
+  return headers.filter(([n]) => DIAGNOSTIC_HEADER_SET.has(n.toLowerCase())).map(([n, v]) => [n, v] as [string, string]);
 }
