@@ -27,20 +27,42 @@ const BEYOND_NODE_GOAL_MS = 30;
 
 interface ProcessResult {
   ms: number;
+  /** The child's CPU time (user + system), when bash could report it. */
+  cpuMs?: number;
   code: number | null;
   stdout: string;
 }
 
+// The machine is shared: other work stretches wall time a lot, the child's own CPU time much less.
+// bash reports what its child used (`times`, second line) and EPOCHREALTIME times the child alone,
+// without bash's own start; where bash is missing (Windows), only wall time is measured.
+const TIMED_CHILD = 's=$EPOCHREALTIME; "$@"; c=$?; e=$EPOCHREALTIME; times >&2; echo "wall $s $e" >&2; exit $c';
+const bash = process.platform === 'win32' ? '' : spawnSync('bash', ['-c', 'echo "${EPOCHREALTIME:+yes}"'], { encoding: 'utf8' }).stdout?.trim() === 'yes' ? 'bash' : '';
+
 function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = bash
+      ? spawn(bash, ['-c', TIMED_CHILD, 'bash', command, ...args], { env: { ...env, LC_ALL: 'C' }, stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn(command, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ ms: performance.now() - t0, code, stdout }));
+    child.on('close', (code) => resolve({ ...childTimes(stderr, performance.now() - t0), code, stdout }));
     child.stdin.end(stdin ?? '');
   });
+}
+
+/** Wall and CPU time of the child from TIMED_CHILD's last three lines; the parent's own timing when they are missing. */
+function childTimes(stderr: string, parentMs: number): { ms: number; cpuMs?: number } {
+  const lines = stderr.trimEnd().split('\n').slice(-3);
+  const wall = /^wall (\d+)[.,](\d{6}) (\d+)[.,](\d{6})$/.exec(lines[2] ?? '');
+  const cpu = [...(lines[1] ?? '').matchAll(/(\d+)m([\d.]+)s/g)];
+  if (!wall || cpu.length !== 2) return { ms: parentMs };
+  const ms = (Number(wall[3]) - Number(wall[1])) * 1000 + (Number(wall[4]) - Number(wall[2])) / 1000;
+  return { ms, cpuMs: cpu.reduce((sum, [, min, sec]) => sum + (Number(min) * 60 + Number(sec)) * 1000, 0) };
 }
 
 export async function cliVsCurl(): Promise<BenchRow[]> {
@@ -85,12 +107,14 @@ export async function cliVsCurl(): Promise<BenchRow[]> {
 
     for (let i = 0; i < WARM_UP; i++) for (const side of sides) side.check(await side.run());
     const samples: Record<string, number[]> = { cli: [], cold: [], curl: [], node: [], hand: [] };
+    const cpu: Record<string, number[]> = { cli: [], cold: [], curl: [], node: [], hand: [] };
     for (let i = 0; i < ITERATIONS; i++) {
       const order = i % 2 === 0 ? sides : [...sides].reverse();
       for (const side of order) {
         const result = await side.run();
         side.check(result);
         samples[side.name].push(result.ms);
+        if (result.cpuMs !== undefined) cpu[side.name].push(result.cpuMs);
       }
     }
 
@@ -110,6 +134,7 @@ export async function cliVsCurl(): Promise<BenchRow[]> {
       },
       samples.cli.map((ms) => ms - nodeMs),
     );
+    const cpuRows = cpu.cli.length ? cpuTimeRows(cpu) : [];
     const coldRow = row({ figure: FIGURE, label: 'activesync-doctor probe, first run (code cache empty)', unit: 'ms', note: 'compiles the bundle and writes the cache at exit' }, samples.cold);
     const session = await fullSession(cli, env);
     if (!curl) {
@@ -119,6 +144,7 @@ export async function cliVsCurl(): Promise<BenchRow[]> {
         nodeRow,
         handRow,
         beyondFloor,
+        ...cpuRows,
         coldRow,
         session,
       ];
@@ -128,11 +154,26 @@ export async function cliVsCurl(): Promise<BenchRow[]> {
       { figure: FIGURE, label: 'activesync-doctor probe (whole process)', unit: 'ms', baseline: curlRow.median, baselineLabel: 'curl', goal: { max: 2, of: 'ratio' } },
       samples.cli,
     );
-    return [cliRow, curlRow, nodeRow, handRow, beyondFloor, coldRow, session];
+    return [cliRow, curlRow, nodeRow, handRow, beyondFloor, ...cpuRows, coldRow, session];
   } finally {
     await lab.close();
     rmSync(cacheHome, { recursive: true, force: true });
   }
+}
+
+/** The same sides by CPU time (user + system of the child), which other work on the machine disturbs far less than wall time. */
+function cpuTimeRows(cpu: Record<string, number[]>): BenchRow[] {
+  const node = median(cpu.node);
+  const beyond = (side: string) => Math.round(median(cpu[side]) - node);
+  return [
+    row({ figure: FIGURE, label: 'CPU time: node -e 0', unit: 'ms' }, cpu.node),
+    row({ figure: FIGURE, label: 'CPU time: hand-rolled client process', unit: 'ms', note: `${beyond('hand')} ms beyond node -e 0` }, cpu.hand),
+    row(
+      { figure: FIGURE, label: 'CPU time: activesync-doctor probe', unit: 'ms', baseline: round(median(cpu.hand)), baselineLabel: 'hand-rolled process', note: `${beyond('cli')} ms beyond node -e 0${cpu.curl.length ? `; curl uses ${Math.round(median(cpu.curl))} ms in all` : ''}` },
+      cpu.cli,
+    ),
+    row({ figure: FIGURE, label: 'CPU time: activesync-doctor probe, first run (code cache empty)', unit: 'ms', note: `${beyond('cold')} ms beyond node -e 0` }, cpu.cold),
+  ];
 }
 
 /**

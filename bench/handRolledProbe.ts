@@ -7,12 +7,17 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Client as UndiciClientType } from 'undici';
 
-// The same entry the engine uses (src/probe/httpConnection.ts): undici's HTTP/1 client alone.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const UndiciClient: typeof UndiciClientType = require('undici/lib/dispatcher/client');
-// undici's request() API, which its package root attaches to every dispatcher.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const undiciRequest: (this: UndiciClientType, options: Parameters<UndiciClientType['request']>[0]) => ReturnType<UndiciClientType['request']> = require('undici/lib/api/api-request');
+type UndiciRequest = (this: UndiciClientType, options: Parameters<UndiciClientType['request']>[0]) => ReturnType<UndiciClientType['request']>;
+/**
+ * The same entry the engine uses (src/probe/httpConnection.ts): undici's HTTP/1 client alone, and
+ * the request() API its package root attaches to every dispatcher. Required on first use, not at
+ * load: handRolledProcess.ts (figure 2's floor) loads this file and must not pay for undici.
+ */
+function undici(): { Client: typeof UndiciClientType; request: UndiciRequest } {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  return { Client: require('undici/lib/dispatcher/client'), request: require('undici/lib/api/api-request') };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
 
 export interface HandRolledResult {
   statuses: number[];
@@ -113,6 +118,7 @@ class ResponseReader {
 export async function handRolledWithUndici(url: string, context: tls.SecureContext, authorization: string): Promise<HandRolledResult> {
   const target = new URL(url);
   const socket = await openVerifiedSocket(target, Number(target.port || 443), context);
+  const { Client: UndiciClient, request: undiciRequest } = undici();
   const client = new UndiciClient(target.origin, { connect: (_options, callback) => void setImmediate(() => callback(null, socket)), pipelining: 1 });
   try {
     const statuses: number[] = [];
