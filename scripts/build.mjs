@@ -64,6 +64,61 @@ const lazyHttp2Client = {
   },
 };
 
+// undici's client and its util module require node:http at load for two things a probe rarely
+// reaches: the default header size limit (the engine always passes its own) and IncomingMessage
+// (to recognise a request body that is one when destroying it). node:http is the largest built-in
+// module left on a probe's start-up path, so both are read from it on first use instead. The
+// edits are exact: if an undici upgrade changes these lines, the build stops and says so.
+const UNDICI_HTTP_EDITS = {
+  [join('undici', 'lib', 'dispatcher', 'client.js')]: [
+    ["const http = require('node:http')\n", ''],
+    [
+      "const getDefaultNodeMaxHeaderSize = http &&\n  http.maxHeaderSize &&\n  Number.isInteger(http.maxHeaderSize) &&\n  http.maxHeaderSize > 0\n  ? () => http.maxHeaderSize\n  : () => { throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid') }\n",
+      "const getDefaultNodeMaxHeaderSize = () => {\n  const { maxHeaderSize } = require('node:http')\n  if (Number.isInteger(maxHeaderSize) && maxHeaderSize > 0) return maxHeaderSize\n  throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid')\n}\n",
+    ],
+  ],
+  [join('undici', 'lib', 'core', 'util.js')]: [
+    ["const { IncomingMessage } = require('node:http')\n", ''],
+    ['Object.getPrototypeOf(stream).constructor === IncomingMessage', "Object.getPrototypeOf(stream).constructor === require('node:http').IncomingMessage"],
+  ],
+};
+const lazyHttpInUndici = {
+  name: 'lazy-http-in-undici',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]undici[\\/]lib[\\/](dispatcher[\\/]client|core[\\/]util)\.js$/ }, (args) => {
+      const edits = Object.entries(UNDICI_HTTP_EDITS).find(([suffix]) => args.path.endsWith(join('node_modules', suffix)))?.[1];
+      if (!edits) return undefined;
+      let contents = readFileSync(args.path, 'utf8');
+      for (const [from, to] of edits) {
+        if (contents.split(from).length !== 2) throw new Error(`${relative(root, args.path)} changed (undici upgrade?): the lazy node:http edit no longer applies; check scripts/build.mjs`);
+        contents = contents.replace(from, () => to);
+      }
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+// undici's client and request code call node:assert only as assert(condition) for its own
+// invariants, yet loading node:assert costs a probe's start-up several milliseconds. Those files get
+// a stand-in that checks the condition and, only when one fails, hands it to the real node:assert,
+// so a broken invariant still throws node's AssertionError. The build refuses a file that uses
+// anything else of assert (assert.equal, …), since the stand-in has only the call.
+const ASSERT_STAND_IN = 'asd-assert-stand-in';
+const undiciAssertOnFirstFailure = {
+  name: 'undici-assert-on-first-failure',
+  setup(build) {
+    build.onResolve({ filter: /^node:assert$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]undici[\\/]lib[\\/](core|dispatcher|api)[\\/]/.test(args.importer)) return undefined;
+      if (/\bassert\.[A-Za-z]/.test(readFileSync(args.importer, 'utf8'))) throw new Error(`${relative(root, args.importer)} uses more of node:assert than assert(condition): update scripts/build.mjs`);
+      return { path: ASSERT_STAND_IN, namespace: ASSERT_STAND_IN };
+    });
+    build.onLoad({ filter: /.*/, namespace: ASSERT_STAND_IN }, () => ({
+      contents: "module.exports = function assert(value, message) {\n  if (!value) require('node:assert')(value, message);\n};\n",
+      loader: 'js',
+    }));
+  },
+};
+
 // Every module of the extension imports `vscode`. Bundled as is, each import gets a namespace copy
 // of the whole API object (about 350 names) when the bundle loads: 17 copies, measured as most of
 // the extension's own activation time inside VS Code. One module re-exports it, so it is copied once.
@@ -92,13 +147,13 @@ const common = {
 await Promise.all([
   // The extension entry stays small: the engine is required lazily from ./engine.js when a command runs.
   esbuild.build({ ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(root, 'dist/extension.js'), external: ['./engine.js'], plugins: [vscodeNamespaceOnce] }),
-  esbuild.build({ ...common, entryPoints: [join(root, 'src/engine/index.ts')], outfile: join(root, 'dist/engine.js'), plugins: [keepSeparateBundles, lazyHttp2Client] }),
+  esbuild.build({ ...common, entryPoints: [join(root, 'src/engine/index.ts')], outfile: join(root, 'dist/engine.js'), plugins: [keepSeparateBundles, lazyHttp2Client, lazyHttpInUndici, undiciAssertOnFirstFailure] }),
   esbuild.build({ ...common, entryPoints: [join(root, 'src/lab/labEntry.ts')], outfile: join(root, 'dist/lab.js') }),
   esbuild.build({ ...common, entryPoints: [join(root, 'src/oauth/deviceCodeSignIn.ts')], outfile: join(root, 'dist/oauth.js') }),
-  esbuild.build({ ...common, entryPoints: [join(root, 'src/exporter/exporterEntry.ts')], outfile: join(root, 'dist/exporter.js'), plugins: [keepSeparateBundles, lazyHttp2Client] }),
+  esbuild.build({ ...common, entryPoints: [join(root, 'src/exporter/exporterEntry.ts')], outfile: join(root, 'dist/exporter.js'), plugins: [keepSeparateBundles, lazyHttp2Client, lazyHttpInUndici, undiciAssertOnFirstFailure] }),
   // The CLI: a small executable (dist/cli.js) that loads the bundle (dist/cliMain.js) through V8's
   // code cache. vm.Script cannot run import(), so the bundle loads lab.js, exporter.js and oauth.js by require().
-  esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cliMain.js'), supported: { 'dynamic-import': false }, plugins: [keepSeparateBundles, lazyHttp2Client] }),
+  esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cliMain.js'), supported: { 'dynamic-import': false }, plugins: [keepSeparateBundles, lazyHttp2Client, lazyHttpInUndici, undiciAssertOnFirstFailure] }),
   esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/cliLauncher.ts')], outfile: join(root, 'dist/cli.js'), banner: { js: '#!/usr/bin/env node' }, external: ['./cliMain.js'] }),
   esbuild.build({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: [join(root, 'media/webview/diagnosisView.ts')], outfile: join(root, 'dist/media/diagnosisView.js') }),
   esbuild.build({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: [join(root, 'media/webview/comparisonView.ts')], outfile: join(root, 'dist/media/comparisonView.js') }),

@@ -1,13 +1,20 @@
 // Times one step and assembles its ProbeStep, so every step reports the same way.
-import { performance } from 'node:perf_hooks';
 import type { FailureCategory, ProbeStep, StepDetail, StepEvidence, StepStatus } from './runModel';
+
+/**
+ * Milliseconds on a monotonic clock: process.hrtime, the clock performance.now() reads, without
+ * loading perf_hooks (a few milliseconds of every CLI run's start-up).
+ */
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
 
 export class StepBuilder {
   readonly details: StepDetail[] = [];
   readonly evidence: StepEvidence = {};
   readonly children: ProbeStep[] = [];
   private readonly startedAt = new Date().toISOString();
-  private readonly t0 = performance.now();
+  private readonly t0 = monotonicMs();
 
   constructor(readonly id: string, readonly title: string) {}
 
@@ -22,7 +29,7 @@ export class StepBuilder {
   }
 
   elapsedMs(): number {
-    return performance.now() - this.t0;
+    return monotonicMs() - this.t0;
   }
 
   finish(status: StepStatus, summary: string, failure?: { category: FailureCategory; message?: string }): ProbeStep {
