@@ -87,7 +87,17 @@ export function runFromCommandLine(): void {
       throw error;
     });
   }
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }).then(
+  // process.stdin is made on first read of the property (a stream over the pipe, file or terminal:
+  // several milliseconds), so it is passed on as a getter, read only by a run that needs it.
+  const io: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    get stdin() {
+      return process.stdin;
+    },
+    env: process.env,
+  };
+  main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;
       // Everything is written; don't wait for closed connections to finish tearing down

@@ -226,7 +226,16 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
     }
     // An OAuth run sends no password, so none is asked for.
     if (password === undefined && auth !== 'oauth') {
-      password = await resolvePassword({ userName, fromStdin: has(args, 'password-stdin'), env: io.env, stdin: io.stdin, stderr: io.stderr });
+      // stdin as a getter: a password from the environment never makes the stdin stream (main.ts).
+      password = await resolvePassword({
+        userName,
+        fromStdin: has(args, 'password-stdin'),
+        env: io.env,
+        stderr: io.stderr,
+        get stdin() {
+          return io.stdin;
+        },
+      });
     }
     const interactiveSignIn = bearerToken !== undefined && !tokenStdin && !labScenario;
 
