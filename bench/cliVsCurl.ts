@@ -35,7 +35,8 @@ interface ProcessResult {
 
 // The machine is shared: other work stretches wall time a lot, the child's own CPU time much less.
 // bash reports what its child used (`times`, second line) and EPOCHREALTIME times the child alone,
-// without bash's own start; where bash is missing (Windows), only wall time is measured.
+// without bash's own start; where bash is missing (Windows), only wall time is measured. --norc:
+// over a socket for stdin bash would otherwise read ~/.bashrc, whose own children `times` counts.
 const TIMED_CHILD = 's=$EPOCHREALTIME; "$@"; c=$?; e=$EPOCHREALTIME; times >&2; echo "wall $s $e" >&2; exit $c';
 const bash = process.platform === 'win32' ? '' : spawnSync('bash', ['-c', 'echo "${EPOCHREALTIME:+yes}"'], { encoding: 'utf8' }).stdout?.trim() === 'yes' ? 'bash' : '';
 
@@ -43,7 +44,7 @@ function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv, std
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = bash
-      ? spawn(bash, ['-c', TIMED_CHILD, 'bash', command, ...args], { env: { ...env, LC_ALL: 'C' }, stdio: ['pipe', 'pipe', 'pipe'] })
+      ? spawn(bash, ['--norc', '--noprofile', '-c', TIMED_CHILD, 'bash', command, ...args], { env: { ...env, LC_ALL: 'C' }, stdio: ['pipe', 'pipe', 'pipe'] })
       : spawn(command, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
     let stdout = '';
     let stderr = '';
