@@ -72,10 +72,11 @@ function comesBefore(aKey: string, aId: string, bKey: string, bId: string): bool
  */
 export function sortNewestFirst<T extends RunHeadline>(runs: readonly T[]): T[] {
   let ordered = true;
+  let previousKey = runs.length > 0 ? startedAtKey(runs[0].startedAt) : '';
   for (let i = 1; i < runs.length && ordered; i++) {
-    const a = runs[i - 1];
-    const b = runs[i];
-    ordered = comesBefore(startedAtKey(a.startedAt), a.id, startedAtKey(b.startedAt), b.id);
+    const key = startedAtKey(runs[i].startedAt);
+    ordered = comesBefore(previousKey, runs[i - 1].id, key, runs[i].id);
+    previousKey = key;
   }
   if (ordered) return [...runs].reverse();
   const keyed = runs.map((s) => ({ s, k: startedAtKey(s.startedAt) }));

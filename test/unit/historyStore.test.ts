@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HistoryStore } from '../../src/history/historyStore';
 import { exportRunJson } from '../../src/history/runExport';
+import { sortNewestFirst, summarizeRun } from '../../src/history/runSummary';
 import type { ProbeRun } from '../../src/probe/runModel';
 import { sampleRun } from './helpers/historyRuns';
 import { useTempDirectory } from './helpers/suiteFixtures';
@@ -71,6 +72,20 @@ describe('HistoryStore', () => {
       (await fresh.summaries()).map((s) => s.id),
       ['run-000009', 'run-000007', 'run-000005', 'run-000003', 'run-000001', 'offset-time'],
     );
+  });
+
+  it('orders runs the same whether they arrive in time order (one pass) or not (a sort), ties by id', () => {
+    const at = (id: string, startedAt: string) => summarizeRun(sampleRun(0, { id, startedAt }));
+    const inOrder = [
+      at('b', '2025-01-01T00:00:00.000Z'),
+      at('a', '2025-01-01T00:00:01.000Z'),
+      at('c', '2025-01-01T00:00:01.000Z'),
+      at('offset', '2025-01-01T01:00:02+01:00'),
+    ];
+    const expected = ['offset', 'c', 'a', 'b'];
+    assert.deepEqual(sortNewestFirst(inOrder).map((s) => s.id), expected);
+    assert.deepEqual(sortNewestFirst([inOrder[2], inOrder[0], inOrder[3], inOrder[1]]).map((s) => s.id), expected);
+    assert.deepEqual(inOrder.map((s) => s.id), ['b', 'a', 'c', 'offset'], 'the input is left as it was');
   });
 
   it('groups runs by server, newest server first, with the count and the latest outcome', async () => {
