@@ -13,6 +13,10 @@ setFlagsFromString('--liftoff-only');
 
 const COMMANDS_WITH_OWN_CACHE = new Set(['probe', 'batch', 'diff', 'exporter', 'lab', 'demo']);
 const command = process.argv[2] ?? '';
-const bundle = loadWithCodeCache(join(__dirname, 'cliMain.js'), { variant: COMMANDS_WITH_OWN_CACHE.has(command) ? command : 'other' });
+// A cache holds the functions the run that wrote it compiled, and is never rewritten while it is
+// accepted: `probe --options-only` and the default probe (Provision, FolderSync, Sync) get one each,
+// so a monitor's first run does not decide for good which of the two runs from cache.
+const variant = !COMMANDS_WITH_OWN_CACHE.has(command) ? 'other' : command === 'probe' && process.argv.includes('--options-only') ? 'probe-options' : command;
+const bundle = loadWithCodeCache(join(__dirname, 'cliMain.js'), { variant });
 process.once('exit', bundle.saveCache);
 (bundle.exports as typeof import('./main')).runFromCommandLine();

@@ -20,6 +20,8 @@ import { basename, dirname, isAbsolute, join } from 'node:path';
 import { Script } from 'node:vm';
 
 const TOOL_DIRECTORY = 'activesync-doctor';
+/** What follows a variant's prefix in its cache file's name: the key (32 hex digits) and ".bin". */
+const CACHE_KEY_FILE = /^[0-9a-f]{32}\.bin$/;
 
 /** The tool's own cache directory: XDG on Linux, the platform's cache folder elsewhere, the temp directory as a last resort. */
 export function toolCacheDirectory(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
@@ -119,9 +121,10 @@ function writeCache(script: Script, directory: string, cacheFile: string, prefix
     }
     // Atomic: a concurrent run reads the old file or the new one, never half of one.
     renameSync(temporary, cacheFile);
-    // Caches of earlier bundles are dead weight once this one is written.
+    // Caches of earlier bundles are dead weight once this one is written. Only this variant's:
+    // the key must follow the prefix directly ("probe-" is also how "probe-options-" begins).
     for (const name of readdirSync(directory)) {
-      if (name.startsWith(prefix) && name.endsWith('.bin') && join(directory, name) !== cacheFile) rmSync(join(directory, name), { force: true });
+      if (name.startsWith(prefix) && CACHE_KEY_FILE.test(name.slice(prefix.length)) && join(directory, name) !== cacheFile) rmSync(join(directory, name), { force: true });
     }
   } catch {
     try {

@@ -18,10 +18,10 @@ interface LoadReport {
 }
 
 /** Loads `bundle` through the cache in a child process, saves the cache, reports what happened. */
-function loadInChild(bundle: string, directory: string, env: NodeJS.ProcessEnv = {}): LoadReport {
+function loadInChild(bundle: string, directory: string, env: NodeJS.ProcessEnv = {}, variant = 'probe'): LoadReport {
   const script = `
     const { loadWithCodeCache } = require(${JSON.stringify(LOADER)});
-    const loaded = loadWithCodeCache(${JSON.stringify(bundle)}, { variant: 'probe', directory: ${JSON.stringify(directory)} });
+    const loaded = loadWithCodeCache(${JSON.stringify(bundle)}, { variant: ${JSON.stringify(variant)}, directory: ${JSON.stringify(directory)} });
     loaded.saveCache();
     process.stdout.write(JSON.stringify({ usedCache: loaded.usedCache, cacheFile: loaded.cacheFile, answer: loaded.exports.answer(20) }));`;
   const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, timeout: 15_000 });
@@ -74,6 +74,15 @@ describe('CLI code cache', function () {
     assert.equal(changed.answer, 28, 'the new code ran, not the cached old one');
     assert.notEqual(changed.cacheFile, first.cacheFile);
     assert.deepEqual(cacheFiles(), [changed.cacheFile!.split(/[\\/]/).pop()], 'only the current bundle keeps a cache');
+  });
+
+  it('keeps one cache per variant, even when one variant\'s name begins with another\'s', function () {
+    const options = loadInChild(bundle, cacheDir, {}, 'probe-options');
+    const session = loadInChild(bundle, cacheDir, {}, 'probe');
+    assert.notEqual(options.cacheFile, session.cacheFile);
+    assert.deepEqual(cacheFiles().sort(), [options.cacheFile, session.cacheFile].map((f) => f!.split(/[\\/]/).pop()).sort(), 'writing one variant left the other in place');
+    assert.equal(loadInChild(bundle, cacheDir, {}, 'probe-options').usedCache, true);
+    assert.equal(loadInChild(bundle, cacheDir, {}, 'probe').usedCache, true);
   });
 
   it('compiles as usual when the cache file is damaged, then replaces it', function () {
