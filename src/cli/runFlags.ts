@@ -1,6 +1,7 @@
 // The flags the probe and batch commands share (how to sign in, what to trust, how long to wait,
 // how to print), declared and read once so both commands spell and check them the same way.
 import { readCaPem } from '../probe/extraCaFile';
+import { isHttpsEndpoint } from '../protocol/autodiscoverPlaces';
 import { AUTH_METHODS, type AuthMethod } from '../probe/runModel';
 import { flag, UsageError, type FlagSpec, type ParsedArgs } from './cliArgs';
 
@@ -27,7 +28,7 @@ export function authFlag(args: ParsedArgs): AuthMethod {
 /** --autodiscover-url: an https:// endpoint to ask instead of the places devices look; undefined without the flag. */
 export function autodiscoverUrlFlag(args: ParsedArgs): string | undefined {
   const url = flag(args, 'autodiscover-url');
-  if (url !== undefined && !/^https:\/\/[^/\s]+/i.test(url.trim())) {
+  if (url !== undefined && !isHttpsEndpoint(url)) {
     throw new UsageError('--autodiscover-url takes an https:// URL, e.g. https://autodiscover.contoso.com/autodiscover/autodiscover.xml.');
   }
   return url;

@@ -8,6 +8,8 @@ import { readOwnerOnlySecret } from '../common/secretFile';
 import { DEFAULT_DEVICE_ID, DEFAULT_DEVICE_TYPE, deviceIdentityProblem } from '../probe/eas/deviceIdentity';
 import { AUTH_METHODS, type AuthMethod } from '../probe/runModel';
 import { parseAllowedTarget, type AllowedTarget } from './targetAllowList';
+import { isHttpsEndpoint } from '../protocol/autodiscoverPlaces';
+import { removeUserInfo } from '../probe/urlUserInfo';
 
 /** Which steps a module runs: OPTIONS only, or on through Provision, FolderSync and a read-only Sync (no Ping, which waits a heartbeat). */
 export type ModuleSteps = 'options-only' | 'full';
@@ -33,6 +35,8 @@ export interface ExporterModule {
   minIntervalSeconds: number;
   /** After a refused sign-in, wait this long before signing in at that target again (account lockout). */
   signInFailureBackoffSeconds: number;
+  /** For e-mail targets: the Autodiscover endpoint to ask instead of the places devices look. */
+  autodiscoverUrl?: string;
 }
 
 export type ExporterAuth = { kind: 'bearer'; token: string } | { kind: 'basic'; userName: string; password: string };
@@ -55,7 +59,7 @@ const STEPS: ModuleSteps[] = ['options-only', 'full'];
 const MODULE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
-const MODULE_KEYS = new Set(['user', 'passwordEnv', 'passwordFile', 'auth', 'domain', 'steps', 'deviceId', 'deviceType', 'timeoutSeconds', 'caFile', 'crossCheck', 'minIntervalSeconds', 'signInFailureBackoffSeconds']);
+const MODULE_KEYS = new Set(['user', 'passwordEnv', 'passwordFile', 'auth', 'domain', 'steps', 'deviceId', 'deviceType', 'timeoutSeconds', 'caFile', 'crossCheck', 'minIntervalSeconds', 'signInFailureBackoffSeconds', 'autodiscoverUrl']);
 const TOP_KEYS = new Set(['modules', 'allowedTargets', 'maxConcurrentProbes', 'maxQueuedProbes', 'exporterAuth']);
 const AUTH_KEYS = new Set(['bearerTokenEnv', 'bearerTokenFile', 'basicUser', 'basicPasswordEnv', 'basicPasswordFile']);
 
@@ -192,6 +196,11 @@ function readModule(name: string, node: Node | null, env: NodeJS.ProcessEnv, pro
     }
   } else if (secret) {
     problem(node, `module "${name}" has a password source but no "user".`);
+  }
+  const autodiscoverUrl = readString(node, 'autodiscoverUrl', problem);
+  if (autodiscoverUrl !== undefined) {
+    if (isHttpsEndpoint(autodiscoverUrl) && !removeUserInfo(autodiscoverUrl.trim()).had) module.autodiscoverUrl = autodiscoverUrl.trim();
+    else problem(node.get('autodiscoverUrl', true) as Node, 'autodiscoverUrl must be an https:// URL without a user name or password, e.g. https://autodiscover.contoso.com/autodiscover/autodiscover.xml.');
   }
   const caFile = readString(node, 'caFile', problem);
   if (caFile !== undefined) {

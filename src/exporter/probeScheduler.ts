@@ -7,6 +7,7 @@
 //   marked as cached;
 // - shared flights: scrapes of the same (module, target) arriving while a probe runs wait for that
 //   probe; when every scraper waiting on it has disconnected, the probe is cancelled.
+import { isEmailAddress } from '../probe/emailTarget';
 import type { ProbeOptions } from '../probe/probeOptions';
 import type { ProbeRun } from '../probe/runModel';
 import type { ExporterModule } from './exporterConfig';
@@ -223,6 +224,8 @@ export class ProbeScheduler {
 export function probeOptionsFor(module: ExporterModule, target: string, timeoutMs: number, signal: AbortSignal, env?: NodeJS.ProcessEnv): ProbeOptions {
   return {
     target,
+    // Only an address asks Autodiscover; a server target is tested as named.
+    autodiscoverUrl: isEmailAddress(target) ? module.autodiscoverUrl : undefined,
     userName: module.userName,
     password: module.password,
     auth: module.auth,

@@ -30,6 +30,11 @@ export const AUTODISCOVER_PATH = '/autodiscover/autodiscover.xml';
 /** The Outlook POX documentation's limit on redirects; a device's discovery stops there too. */
 export const MAX_AUTODISCOVER_REDIRECTS = 10;
 
+/** Whether `text` can be an Autodiscover endpoint to ask instead of the candidates: https, with a host. */
+export function isHttpsEndpoint(text: string): boolean {
+  return /^https:\/\/[^/\s]+/i.test(text.trim());
+}
+
 export function defaultCandidates(domain: string): AutodiscoverCandidate[] {
   return [
     { source: 'domain', url: `https://${domain}${AUTODISCOVER_PATH}` },

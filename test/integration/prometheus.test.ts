@@ -3,7 +3,8 @@
 // Prometheus scrapes it with the scrape job documented in examples/monitoring/prometheus.yml (only
 // targets, module, exporter address and interval changed) and loads the documented alert rules.
 // After two scrapes of each target, Prometheus's HTTP API must show probe success 1 for the
-// healthy server, 0 for the broken one, and the certificate expiry for both.
+// healthy server, 0 for the broken one, and the certificate expiry for both; an e-mail address as
+// a target (Autodiscover first) must show up as its own instance, labelled by the address.
 // Prometheus is installed with apt-get when missing and we are root; otherwise the suite is skipped
 // and says why. Everything listens on loopback, on ports picked free at run time.
 import assert from 'node:assert/strict';
@@ -20,6 +21,8 @@ const CLI = join(ROOT, 'dist', 'cli.js');
 const EXAMPLES = join(ROOT, 'examples', 'monitoring');
 const HEALTHY = 'exchange2016-healthy';
 const BROKEN = 'coexistence-2003-basic-only';
+const AUTODISCOVER = 'autodiscover-healthy';
+const ADDRESS = 'labuser@contoso.example';
 
 function hasPrometheus(): boolean {
   return spawnSync('prometheus', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -100,12 +103,13 @@ describe('exporter scraped by a real Prometheus', function () {
       this.skip();
     }
     dir = mkdtempSync(join(tmpdir(), 'prometheus-it-'));
-    lab = await startLab({ scenarios: [HEALTHY, BROKEN] });
+    lab = await startLab({ scenarios: [HEALTHY, BROKEN, AUTODISCOVER] });
 
     // The exporter, as a process, with the lab's CA given to its module.
     const exporterConfig = {
-      modules: { lab: { user: 'labuser@contoso.example', passwordEnv: 'LAB_MONITOR_PASSWORD', auth: 'basic', steps: 'full', timeoutSeconds: 10, caFile: lab.caFile } },
-      allowedTargets: [instance(HEALTHY), instance(BROKEN)],
+      // The lab's contoso.example has no DNS: the address asks the Autodiscover scenario's endpoint.
+      modules: { lab: { user: 'labuser@contoso.example', passwordEnv: 'LAB_MONITOR_PASSWORD', auth: 'basic', steps: 'full', timeoutSeconds: 10, caFile: lab.caFile, autodiscoverUrl: `${new URL(lab.urlFor(AUTODISCOVER)).origin}/autodiscover/autodiscover.xml` } },
+      allowedTargets: [instance(HEALTHY), instance(BROKEN), ADDRESS],
     };
     writeFileSync(join(dir, 'exporter.yml'), stringify(exporterConfig));
     exporter = spawn(process.execPath, [CLI, 'exporter', '--config', join(dir, 'exporter.yml'), '--listen', '127.0.0.1:0'], {
@@ -122,7 +126,7 @@ describe('exporter scraped by a real Prometheus', function () {
     job.scrape_interval = '2s';
     job.scrape_timeout = '1900ms';
     job.params.module = ['lab'];
-    job.static_configs = [{ targets: [instance(HEALTHY), instance(BROKEN)] }];
+    job.static_configs = [{ targets: [instance(HEALTHY), instance(BROKEN), ADDRESS] }];
     const addressRule = job.relabel_configs.find((r: { target_label: string }) => r.target_label === '__address__');
     assert.ok(addressRule, 'the documented job sets __address__ to the exporter');
     addressRule.replacement = exporterAddress;
@@ -186,5 +190,20 @@ describe('exporter scraped by a real Prometheus', function () {
     });
     const pending = await query(promUrl, 'ALERTS{alertname="ActiveSyncProbeFailing"}');
     assert.deepEqual(pending.map((s) => [s.metric.instance, s.metric.alertstate]), [[instance(BROKEN), 'pending']], 'the failing target is pending (for: 5m), the healthy one is not');
+  });
+
+  it('scrapes an e-mail address as a target of its own: instance is the address, Autodiscover its first step', async () => {
+    await waitFor('two scrapes of the address', 90_000, async () => {
+      const counts = byInstance(await query(promUrl, 'count_over_time(activesync_probe_success{job="activesync"}[10m])'));
+      return (counts.get(ADDRESS) ?? 0) >= 2 ? counts : undefined;
+    });
+    assert.equal(byInstance(await query(promUrl, 'up{job="activesync"}')).get(ADDRESS), 1);
+    assert.equal(byInstance(await query(promUrl, 'activesync_probe_success')).get(ADDRESS), 1, exporterLog);
+    assert.equal(byInstance(await query(promUrl, 'activesync_step_success{step="autodiscover"}')).get(ADDRESS), 1);
+    // One series set per address: no label but instance names it, and none holds the server found.
+    const series = await query(promUrl, `{instance="${ADDRESS}"}`);
+    for (const s of series) {
+      for (const [name, value] of Object.entries(s.metric)) if (name !== 'instance' && name !== '__param_target') assert.ok(!value.includes('@') && !value.includes('localhost'), `${name}="${value}"`);
+    }
   });
 });

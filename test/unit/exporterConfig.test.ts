@@ -86,6 +86,21 @@ describe('exporter configuration', () => {
     assert.match(configError(['modules:', '  bad:', '    deviceId: not-valid!', 'allowedTargets: [x]'].join('\n')), /line 3: .*device id "not-valid!" must be 1 to 32 letters and digits/);
   });
 
+  it('autodiscoverUrl: the endpoint an e-mail target asks; a server target is tested as named', () => {
+    const config = parseExporterConfig(
+      ['modules:', '  m:', '    user: eas-monitor@contoso.com', '    passwordEnv: EAS_MONITOR_PASSWORD', '    autodiscoverUrl: https://cas01.contoso.com/autodiscover/autodiscover.xml', 'allowedTargets: [mail.contoso.com, eas-monitor@contoso.com]'].join('\n'),
+      'exporter.yml',
+      ENV,
+    );
+    const module = config.modules.get('m')!;
+    const signal = new AbortController().signal;
+    assert.equal(probeOptionsFor(module, 'eas-monitor@contoso.com', 5000, signal).autodiscoverUrl, 'https://cas01.contoso.com/autodiscover/autodiscover.xml');
+    assert.equal(probeOptionsFor(module, 'https://mail.contoso.com/Microsoft-Server-ActiveSync', 5000, signal).autodiscoverUrl, undefined);
+    for (const bad of ['http://cas01.contoso.com/autodiscover/autodiscover.xml', 'https://u:p@cas01.contoso.com/autodiscover/autodiscover.xml', 'cas01.contoso.com']) {
+      assert.match(configError(`modules:\n  m:\n    autodiscoverUrl: ${bad}\nallowedTargets: [x]\n`), /line 3: autodiscoverUrl must be an https:\/\/ URL without a user name or password/, bad);
+    }
+  });
+
   it('reports a syntax error with its line, for YAML and JSON alike', () => {
     assert.match(configError('modules:\n  a: [1,\nallowedTargets: x\n'), /^exporter\.yml line \d+: /);
     assert.match(configError('{\n  "modules": {"a": {}},\n  "allowedTargets": ["x"\n}'), /^exporter\.yml line \d+: /);
