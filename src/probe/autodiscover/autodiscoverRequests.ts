@@ -87,7 +87,7 @@ export async function postMobileSync(n: number, url: string, source: AttemptSour
   b.detail(
     'Credentials',
     withCredentials
-      ? `sent: ${target.host} is a server you named, over a connection whose certificate passed the checks${opened.trustIgnored ? ' (trust ignored for this certificate only)' : ''}`
+      ? `sent: ${target.host} ${source === 'given' ? 'is the Autodiscover URL you gave' : 'comes from the e-mail address you typed'}, over a connection whose certificate passed the checks${opened.trustIgnored ? ' (trust ignored for this certificate only)' : ''}`
       : !ctx.authorization
         ? 'none: no user name given'
         : `not sent: ${target.host} was named by ${describeSource(source)}, not by you (test it with the credentials: --autodiscover-url ${url})`,
