@@ -136,6 +136,8 @@ export type FailureCategory =
   | 'autodiscover.unauthorized'
   /** Autodiscover's 401 offers neither Basic nor OAuth (Windows authentication only, say): phones cannot sign in there. */
   | 'autodiscover.basicNotOffered'
+  /** Autodiscover's 401 offers only OAuth (Bearer) while a password was sent: the password was not checked. */
+  | 'autodiscover.oauthOnly'
   /** Autodiscover answered with its own error (ErrorCode 600 invalid request, 601, or Action/Error). */
   | 'autodiscover.error'
   /** A redirect (address or URL) came back to where it had been, or exceeded the limit. */

@@ -115,11 +115,12 @@ describe('Autodiscover in a run', () => {
     assert.equal(run.settings.autodiscoverUrl, autodiscoverUrlOf('autodiscover-old-server'));
   });
 
-  it('a 401 at Autodiscover is reported as Autodiscover\'s, and the known URL is still tested', async () => {
+  it('a 401 at Autodiscover is reported as Autodiscover\'s (offering only OAuth: the password was not checked), and the known URL is still tested', async () => {
     const given = lab.urlFor('exchange2016-healthy');
     const run = await probe(given, { userName: LAB_UPN, autodiscoverUrl: autodiscoverUrlOf('exchange-online-bearer-only') });
     const step = stepOf(run, 'autodiscover');
-    assert.equal(step.failure?.category, 'autodiscover.unauthorized');
+    assert.equal(step.failure?.category, 'autodiscover.oauthOnly');
+    assert.match(step.summary, /not Basic, so the password sent was not checked/);
     assert.equal(stepOf(run, 'optionsAuthenticated').status, 'passed');
     assert.equal(stepOf(run, 'optionsAuthenticated').failure, undefined);
     assert.equal(run.target.url, given);

@@ -200,6 +200,26 @@ describe('autodiscover step', () => {
     assert.equal(result.step.failure?.category, 'autodiscover.notFound');
   });
 
+  it('does not call a password refused by an Autodiscover that offers only OAuth', async () => {
+    const cert = certificateFor(labCertificates(), 'lab');
+    const seen: Array<string | undefined> = [];
+    const server = https.createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
+      req.resume();
+      seen.push(req.headers.authorization);
+      // Modelled on Exchange's 401 when only OAuth is enabled on a virtual directory.
+      res.writeHead(401, { 'WWW-Authenticate': 'Bearer client_id="00000002-0000-0ff1-ce00-000000000000", trusted_issuers="00000001-0000-0000-c000-000000000000@*"', 'Content-Length': '0' }).end();
+    });
+    extraServers.push(server);
+    const port = await freePort();
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    const result = await run({ discovery: { candidates: () => [{ source: 'autodiscoverHost', url: `https://localhost:${port}/autodiscover/autodiscover.xml` }] } });
+    assert.equal(seen.length, 1);
+    assert.ok(seen[0]?.startsWith('Basic '), 'the password went with Basic, as a phone sends it');
+    assert.equal(result.step.failure?.category, 'autodiscover.oauthOnly');
+    assert.match(result.step.summary, /offering Bearer: OAuth, but not Basic, so the password sent was not checked/);
+    assert.doesNotMatch(result.step.summary, /refused the credentials/);
+  });
+
   describe('3xx redirects of the POST', () => {
     let origin: string;
     let hits: Array<{ path: string; authorization?: string }>;

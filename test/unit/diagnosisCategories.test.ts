@@ -21,10 +21,20 @@ interface Case {
 const cert = { subject: 'CN=other.contoso.com', issuer: 'CN=Contoso Issuing CA', subjectAltNames: ['DNS:other.contoso.com'], validFrom: '2023-01-01', validTo: '2024-01-01', daysToExpiry: -120, fingerprint256: 'AA:BB', serialNumber: '01', selfSigned: false, chainSubjects: ['CN=other.contoso.com'] };
 const opt = (category: FailureCategory, headers: Array<[string, string]>, status: number, extra = {}) => failingAt('optionsAuthenticated', category, { http: [response(status, headers)], ...extra });
 
+/** A run whose Autodiscover step (between the input check and DNS) failed; the later steps did not run. */
+function failingAtAutodiscover(category: FailureCategory): ProbeRun {
+  const run = buildRun({ userName: 'alice@contoso.com' });
+  for (const step of run.steps.slice(1)) step.status = 'skipped';
+  run.steps.splice(1, 0, makeStep('autodiscover', { status: 'failed', category }));
+  run.outcome = 'failed';
+  return run;
+}
+
 const CASES: Case[] = [
   { name: 'invalid URL', run: failingAt('input', 'input.invalidUrl'), top: 'input.invalidTarget' },
   { name: 'http not allowed', run: failingAt('input', 'input.plainHttpNotAllowed'), top: 'input.plainHttpRefused' },
   { name: 'credentials in URL', run: failingAt('input', 'input.credentialsInUrl'), top: 'input.credentialsInUrl' },
+  { name: 'Autodiscover offers only OAuth', run: failingAtAutodiscover('autodiscover.oauthOnly'), top: 'autodiscover.oauthOnly', checklist: 'autodiscover-basic-auth' },
   { name: 'DNS name not found', run: failingAt('dns', 'dns.notFound'), top: 'dns.nameNotFound', checklist: 'dns-tcp-reachability', evidence: /mail\.contoso\.com/ },
   { name: 'DNS timeout', run: failingAt('dns', 'dns.timeout'), top: 'dns.timeout', checklist: 'dns-tcp-reachability' },
   { name: 'DNS server failure', run: failingAt('dns', 'dns.serverFailure'), top: 'dns.serverFailure', checklist: 'dns-tcp-reachability' },

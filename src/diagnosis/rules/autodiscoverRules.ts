@@ -75,6 +75,19 @@ const autodiscoverFailures = categoryRule([
     adjustScore: (score, facts) => (stepById(facts, 'optionsAuthenticated')?.status === 'passed' ? score + 6 : score),
   },
   {
+    categories: ['autodiscover.oauthOnly'],
+    id: 'autodiscover.oauthOnly',
+    title: 'Autodiscover accepts only OAuth: the password was never checked there',
+    score: 80,
+    explanation: 'Autodiscover answered 401 offering only Bearer (OAuth), so the password sent with Basic was not even looked at. Devices that sign in with a password cannot be set up from the e-mail address against this Autodiscover; devices using modern authentication can. Whether the password is right is not known from this step.',
+    checks: [
+      'Test it as a modern-auth device does: activesync-doctor probe user@<domain> --auth oauth --client-id <your app registration>.',
+      'If devices must sign in with a password, turn Basic on for the Autodiscover virtual directory (Set-AutodiscoverVirtualDirectory -BasicAuthentication $true), or set the devices up by hand with the ActiveSync server name.',
+    ],
+    checklistIds: [CHECKLIST_ID.autodiscoverBasicAuth],
+    evidence: attemptRefs,
+  },
+  {
     categories: ['autodiscover.credentialsWithheld'],
     id: 'autodiscover.credentialsWithheld',
     title: 'Autodiscover is on a server named only by a redirect or DNS record',

@@ -223,6 +223,17 @@ function judgeNothingFound(b: StepBuilder, input: AutodiscoverInput, results: At
       { category: 'autodiscover.basicNotOffered' },
     );
   }
+  // A 401 offering OAuth but not Basic, after a password went with Basic, never checked the password.
+  const sentBasic = /^basic /i.test(input.authorization ?? '');
+  const offers = (schemes: readonly string[], scheme: string) => schemes.some((s) => s.toLowerCase() === scheme);
+  const otherScheme = first('unauthorized', (r) => sentBasic && r.record.credentialsSent && r.outcome.kind === 'unauthorized' && offers(r.outcome.schemes, 'bearer') && !offers(r.outcome.schemes, 'basic'));
+  if (otherScheme && otherScheme.outcome.kind === 'unauthorized') {
+    return b.finish(
+      'failed',
+      `Autodiscover at ${where(otherScheme)} answered 401 offering ${otherScheme.outcome.schemes.join(' and ')}: OAuth, but not Basic, so the password sent was not checked, so whether it is right is not known. Devices that sign in with a password cannot use it; sign in with OAuth (--auth oauth) to test it as a modern-auth device would. ${tried}`,
+      { category: 'autodiscover.oauthOnly' },
+    );
+  }
   const refused = first('unauthorized', (r) => r.record.credentialsSent);
   if (refused) return b.finish('failed', `Autodiscover at ${where(refused)} refused the credentials (HTTP 401). This is Autodiscover's sign-in, not ActiveSync's. ${tried}`, { category: 'autodiscover.unauthorized' });
   const wantsSignIn = first('unauthorized');
