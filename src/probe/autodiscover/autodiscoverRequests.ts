@@ -66,7 +66,12 @@ function location(result: HttpResult, base: string): string | undefined {
  * it counts as offering one.
  */
 export function deviceSignInOffered(schemes: readonly string[]): boolean {
-  return schemes.length === 0 || schemes.some((s) => s.toLowerCase() === 'basic' || s.toLowerCase() === 'bearer');
+  return schemes.length === 0 || offersScheme(schemes, 'basic') || offersScheme(schemes, 'bearer');
+}
+
+/** Whether a 401's WWW-Authenticate schemes include `scheme` (given in lower case). */
+export function offersScheme(schemes: readonly string[], scheme: string): boolean {
+  return schemes.some((s) => s.toLowerCase() === scheme);
 }
 
 /** POST the mobilesync request to `url` for `emailAddress`. */

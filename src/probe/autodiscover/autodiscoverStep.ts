@@ -13,7 +13,7 @@ import { normalizeTarget } from '../targetInput';
 import { defaultCandidates, MAX_AUTODISCOVER_REDIRECTS, type AutodiscoverCandidate, type AutodiscoverDiscovery } from '../../protocol/autodiscoverPlaces';
 import { describeSource, exchangeOnlineJsonUrl, userNamedOrigins } from './autodiscoverCandidates';
 import type { AutodiscoverNetwork } from './autodiscoverConnection';
-import { deviceSignInOffered, getExchangeOnlineJson, getHttpRedirect, lookUpSrv, postMobileSync, type AttemptContext, type AttemptResult, type AttemptSource } from './autodiscoverRequests';
+import { deviceSignInOffered, getExchangeOnlineJson, offersScheme, getHttpRedirect, lookUpSrv, postMobileSync, type AttemptContext, type AttemptResult, type AttemptSource } from './autodiscoverRequests';
 import { urlDifferences } from './urlDifferences';
 
 export interface AutodiscoverInput {
@@ -225,8 +225,7 @@ function judgeNothingFound(b: StepBuilder, input: AutodiscoverInput, results: At
   }
   // A 401 offering OAuth but not Basic, after a password went with Basic, never checked the password.
   const sentBasic = /^basic /i.test(input.authorization ?? '');
-  const offers = (schemes: readonly string[], scheme: string) => schemes.some((s) => s.toLowerCase() === scheme);
-  const otherScheme = first('unauthorized', (r) => sentBasic && r.record.credentialsSent && r.outcome.kind === 'unauthorized' && offers(r.outcome.schemes, 'bearer') && !offers(r.outcome.schemes, 'basic'));
+  const otherScheme = first('unauthorized', (r) => sentBasic && r.record.credentialsSent && r.outcome.kind === 'unauthorized' && offersScheme(r.outcome.schemes, 'bearer') && !offersScheme(r.outcome.schemes, 'basic'));
   if (otherScheme && otherScheme.outcome.kind === 'unauthorized') {
     return b.finish(
       'failed',
