@@ -189,8 +189,14 @@ export function findHeader(facts: RunFacts, name: string): LocatedHeader | undef
   return facts.headers.find((h) => h.name.toLowerCase() === lower);
 }
 
+/**
+ * The failure of one of these categories, a failed step's before a warning's: the same problem can
+ * warn on the anonymous OPTIONS and then fail the signed-in one, and the failure is what stopped the
+ * run (a cause must not take the warning's lower weight, or a side warning would outrank it).
+ */
 export function hasFailure(facts: RunFacts, ...categories: FailureCategory[]): LocatedFailure | undefined {
-  return facts.failures.find((f) => categories.includes(f.category));
+  const matching = facts.failures.filter((f) => categories.includes(f.category));
+  return matching.find((f) => f.status === 'failed') ?? matching[0];
 }
 
 export function stepById(facts: RunFacts, id: string): ProbeStep | undefined {

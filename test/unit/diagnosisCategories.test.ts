@@ -132,6 +132,23 @@ describe('diagnose: every failure category', () => {
     assert.ok(warned.score < failed.score);
   });
 
+  it('a problem that warns on the anonymous OPTIONS and fails the signed-in one weighs as a failure, above a side warning', () => {
+    // A 301 to every request: the anonymous OPTIONS warns, the signed-in one fails; the certificate has 29 days left.
+    const location = { redirectLocation: 'http://mail.contoso.com/Microsoft-Server-ActiveSync' };
+    const run = buildRun({
+      userName: 'alice@contoso.com',
+      steps: {
+        tls: { status: 'warning', category: 'tls.expiresSoon', evidence: { certificate: { ...cert, daysToExpiry: 29 } } },
+        optionsAnonymous: { status: 'warning', category: 'http.redirect', evidence: location },
+        optionsAuthenticated: { status: 'failed', category: 'http.redirect', evidence: location },
+      },
+    });
+    const d = diagnose(run);
+    assert.equal(d.causes[0].id, 'redirect.unexpected', d.causes.map((c) => `${c.id} ${c.score}`).join(', '));
+    assert.equal(d.causes[0].supporting[0].stepId, 'optionsAuthenticated');
+    assert.match(d.headline, /Most likely: Redirected instead of answered/);
+  });
+
   it('a cancelled run says so, and still diagnoses what failed before', () => {
     const run = buildRun({ cancelled: true, steps: { tls: { status: 'failed', category: 'tls.expired' } } });
     const d = diagnose(run);

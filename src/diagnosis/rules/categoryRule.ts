@@ -3,7 +3,7 @@
 import type { FailureCategory } from '../../probe/runModel';
 import type { DiagnosisCause, EvidenceRef } from '../diagnosisModel';
 import { makeCause, type DiagnosisRule } from '../causeFactory';
-import { failureRef, type LocatedFailure, type RunFacts } from '../runFacts';
+import { failureRef, hasFailure, type LocatedFailure, type RunFacts } from '../runFacts';
 
 export interface CategoryCauseSpec {
   categories: FailureCategory[];
@@ -27,7 +27,7 @@ export function categoryRule(specs: CategoryCauseSpec[]): DiagnosisRule {
   return (facts) => {
     const causes: DiagnosisCause[] = [];
     for (const spec of specs) {
-      const failure = facts.failures.find((f) => spec.categories.includes(f.category));
+      const failure = hasFailure(facts, ...spec.categories);
       if (!failure) continue;
       let score = spec.adjustScore ? spec.adjustScore(spec.score, facts, failure) : spec.score;
       if (failure.status === 'warning') score -= WARNING_PENALTY;
