@@ -32,6 +32,36 @@ export function statusMeaning(status: number): { category: FailureCategory; text
   return { category: 'http.otherStatus', text: `The server answered HTTP ${status}, which ActiveSync devices do not expect.` };
 }
 
+/**
+ * What a 3xx means, from where it points: to plain http (a password would follow in clear text),
+ * to another server (devices set up with this one do not go there), or elsewhere on the same one.
+ * Devices follow none of them for ActiveSync, and neither does the probe.
+ */
+export function redirectMeaning(status: number, requestUrl: string, location: string | undefined): { category: FailureCategory; text: string } {
+  const plain = statusMeaning(status);
+  let target: URL;
+  let from: URL;
+  try {
+    from = new URL(requestUrl);
+    target = new URL(location ?? '', from);
+  } catch {
+    return plain;
+  }
+  if (!location) return plain;
+  if (target.protocol === 'http:' && from.protocol === 'https:') {
+    return { category: 'http.redirectDowngrade', text: `The server redirected the request (HTTP ${status}) from https to plain http.` };
+  }
+  if (target.host !== from.host || target.protocol !== from.protocol) {
+    return { category: 'http.redirectOtherHost', text: `The server redirected the request (HTTP ${status}) to another server, ${target.protocol}//${target.host}.` };
+  }
+  return plain;
+}
+
+/** The meaning of a status other than 2xx on an OPTIONS request; a 3xx is read with its Location. */
+function optionsStatusMeaning(status: number, result: HttpResult, location: string | undefined): { category: FailureCategory; text: string } {
+  return status >= 300 && status < 400 ? redirectMeaning(status, result.exchange.url, location) : statusMeaning(status);
+}
+
 /** Records the exchange and the headers every OPTIONS step keeps as evidence. */
 export function recordResponse(b: StepBuilder, result: HttpResult): void {
   (b.evidence.http ??= []).push(result.exchange);
@@ -86,7 +116,7 @@ export function judgeAnonymous(b: StepBuilder, result: HttpResult, authScheme = 
     }
     return b.finish('warning', `The server answered ${status} to an anonymous OPTIONS without ActiveSync headers: something other than Exchange answered.`, { category: 'eas.missingHeaders' });
   }
-  const meaning = statusMeaning(status);
+  const meaning = optionsStatusMeaning(status, result, b.evidence.redirectLocation);
   return b.finish('warning', `Without credentials: ${meaning.text}`, { category: meaning.category });
 }
 
@@ -97,8 +127,8 @@ export function judgeAuthenticated(b: StepBuilder, result: HttpResult, authSchem
   if (result.error) return b.finish('failed', result.error.message, { category: result.error.category });
   const status = result.statusCode as number;
   if (status >= 200 && status < 300) return judgeHealthyOptions(b, result);
-  const meaning = statusMeaning(status);
   const ev = b.evidence;
+  const meaning = optionsStatusMeaning(status, result, ev.redirectLocation);
   let summary = meaning.text;
   if (status === 401) {
     const schemes = offeredSchemes(ev.challenges ?? []);

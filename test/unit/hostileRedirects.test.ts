@@ -28,13 +28,30 @@ describe('hostile servers: redirects and untrusted certificates never carry the 
     assert.deepEqual(withCredentials(server).map((r) => r.path), ['/Microsoft-Server-ActiveSync', other], 'A was asked again: the probe followed the loop');
   });
 
-  it('a 302 is reported as http.redirect and not followed', async () => {
+  it('a 302 to another server (another port) is reported as http.redirectOtherHost and not followed', async () => {
     const elsewhere = await start('exchange');
     const redirecting = await start('redirect302', { location: () => elsewhere.url });
     const run = await probeHostile(redirecting, CREDENTIALS);
-    const step = assertEndedWith(run, 'optionsAuthenticated', 'http.redirect');
+    const step = assertEndedWith(run, 'optionsAuthenticated', 'http.redirectOtherHost');
     assert.ok(step.details.some((d) => d.label === 'Location' && d.value === elsewhere.url));
+    assert.match(step.summary, new RegExp(`another server, https://127\\.0\\.0\\.1:${elsewhere.port}`));
     assert.equal(elsewhere.connections, 0, 'the 302 target was contacted');
+  });
+
+  it('a 302 to plain http on the same host is reported as http.redirectDowngrade and the http port gets no connection', async () => {
+    const plain = await start('exchange', { plain: true });
+    const redirecting = await start('redirect302', { location: () => plain.url });
+    const run = await probeHostile(redirecting, CREDENTIALS);
+    const step = assertEndedWith(run, 'optionsAuthenticated', 'http.redirectDowngrade');
+    assert.match(step.summary, /from https to plain http/);
+    assert.equal(plain.connections, 0, 'the http target was contacted');
+  });
+
+  it('a 302 elsewhere on the same server (a sign-in page) stays http.redirect', async () => {
+    const redirecting: HostileServer = await start('redirect302', { location: () => '/owa/auth/logon.aspx?url=x' });
+    const run = await probeHostile(redirecting, CREDENTIALS);
+    assertEndedWith(run, 'optionsAuthenticated', 'http.redirect');
+    assert.deepEqual(redirecting.requests.map((r) => r.path), ['/Microsoft-Server-ActiveSync', '/Microsoft-Server-ActiveSync'], 'the sign-in page was fetched');
   });
 
   it('451 to http:// ends in http.redirectDowngrade and the http server gets no connection at all', async () => {
