@@ -244,6 +244,18 @@ const OLD_PROTOCOL_CODES = new Set([
   'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
 ]);
 
+/** OpenSSL's words for an answer that is not TLS at all (a banner or an HTTP reply in the clear). */
+const NOT_TLS_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+
+/**
+ * The reason in an OpenSSL error ("wrong version number") without its thread id, library codes
+ * and source path, which say nothing to an administrator; the full text stays in the step's details.
+ */
+export function openSslReason(error: Error): string {
+  const reason = /error:[0-9A-Fa-f]+:SSL routines:[^:]*:([^:]+)/.exec(error.message)?.[1]?.trim();
+  return reason || error.message.replace(/\s+$/, '');
+}
+
 export interface TlsStepResult {
   step: ProbeStep;
   socket?: tls.TLSSocket;
@@ -279,7 +291,10 @@ export async function tlsStep(
         return { step: b.finish('failed', `The server only speaks ${legacy}, which current devices and this tool refuse (TLS 1.2 or later is needed).`, { category: 'tls.oldProtocol' }), usable: false };
       }
     }
-    return { step: b.finish('failed', `The TLS handshake failed: ${(error as Error).message}`, { category: 'tls.handshakeFailed' }), usable: false };
+    if (NOT_TLS_CODES.has(code)) {
+      return { step: b.finish('failed', `The server did not answer in TLS: what came back is not a TLS record (OpenSSL: ${openSslReason(error as Error)}). Something other than an HTTPS server listens on that port (plain HTTP, SMTP, SSH…), or a device in between answers in the clear.`, { category: 'tls.handshakeFailed' }), usable: false };
+    }
+    return { step: b.finish('failed', `The TLS handshake failed: ${openSslReason(error as Error)}.`, { category: 'tls.handshakeFailed' }), usable: false };
   }
 
   // Not trusted by Node's roots: an internal CA is often in the operating system's store only.

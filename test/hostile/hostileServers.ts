@@ -21,6 +21,7 @@ export type HostileKind =
   | 'exchange'
   | 'redirect451'
   | 'redirect302'
+  | 'smtpBanner'
   | 'echoCredentials'
   | 'countingTcp';
 
@@ -97,6 +98,17 @@ export async function startHostileServer(kind: HostileKind, o: HostileOptions = 
         urlScheme: 'https',
         host: o.host,
         onConnection: ({ socket }) => socket.on('data', () => socket.end('SSH-2.0-OpenSSH_9.6 definitely not TLS\r\n\x00\xff\xfe garbage')),
+      });
+    case 'smtpBanner':
+      // An Exchange receive connector (or any mail server) on the port meant for HTTPS: it speaks first.
+      return startRawServer({
+        tls: false,
+        urlScheme: 'https',
+        host: o.host,
+        onConnection: ({ socket }) => {
+          socket.write('220 mail.contoso.com Microsoft ESMTP MAIL Service ready at Wed, 2 Dec 2026 05:00:00 +0000\r\n');
+          socket.on('data', () => socket.write('500 5.3.3 Unrecognized command\r\n'));
+        },
       });
     case 'tlsSilentHttp':
       return startRawServer({ ...base, onRequest: () => undefined });

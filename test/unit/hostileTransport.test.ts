@@ -26,10 +26,20 @@ describe('hostile servers: transport and HTTP framing', function () {
     assert.equal(run.steps.find((s) => s.id === 'optionsAnonymous')?.status, 'skipped');
   });
 
-  it('a server that answers the ClientHello with garbage ends in tls.handshakeFailed', async () => {
+  it('a server that answers the ClientHello with garbage ends in tls.handshakeFailed, saying the answer was not TLS', async () => {
     const server = await start('garbageHello');
     const run = await probeHostile(server);
-    assertEndedWith(run, 'tls', 'tls.handshakeFailed');
+    const step = assertEndedWith(run, 'tls', 'tls.handshakeFailed');
+    assert.match(step.summary, /^The server did not answer in TLS: what came back is not a TLS record \(OpenSSL: wrong version number\)/);
+    assert.doesNotMatch(step.summary, /SSL routines|deps\/openssl|\.c:\d/, 'OpenSSL internals in the summary');
+    assertNotOverall(run);
+  });
+
+  it('an SMTP banner on the HTTPS port ends in tls.handshakeFailed, saying the answer was not TLS', async () => {
+    const server = await start('smtpBanner');
+    const run = await probeHostile(server);
+    const step = assertEndedWith(run, 'tls', 'tls.handshakeFailed');
+    assert.match(step.summary, /did not answer in TLS/);
     assertNotOverall(run);
   });
 
