@@ -17,7 +17,8 @@ export interface CodePage {
 /** The first tag token of every page: 0x00–0x04 are WBXML global tokens. */
 export const FIRST_TAG_TOKEN = 0x05;
 
-const PAGES: readonly CodePage[] = [
+/** Every page listed here, in page-number order. */
+export const CODE_PAGES: readonly CodePage[] = [
   {
     number: 0,
     name: 'AirSync',
@@ -128,25 +129,41 @@ const PAGES: readonly CodePage[] = [
   },
 ];
 
-/** Page number → page. */
-export const CODE_PAGES: ReadonlyMap<number, CodePage> = new Map(PAGES.map((p) => [p.number, p]));
+interface PageIndex {
+  byNumber: ReadonlyMap<number, CodePage>;
+  byName: ReadonlyMap<string, CodePage>;
+  tokens: ReadonlyMap<string, number>;
+}
 
-const BY_NAME: ReadonlyMap<string, CodePage> = new Map(PAGES.map((p) => [p.name, p]));
-const TOKENS: ReadonlyMap<string, number> = new Map(
-  PAGES.flatMap((p) => p.tags.map((tag, i): [string, number] => [`${p.name}:${tag}`, FIRST_TAG_TOKEN + i]).filter(([key]) => !key.endsWith(':'))),
-);
+// Built on first use, not at load: a run that never encodes or decodes WBXML (the OPTIONS-only
+// probe, most CLI commands) loads this module through the probe's imports and should not pay
+// for indexing every page at start-up.
+let index: PageIndex | undefined;
+function pageIndex(): PageIndex {
+  index ??= {
+    byNumber: new Map(CODE_PAGES.map((p) => [p.number, p])),
+    byName: new Map(CODE_PAGES.map((p) => [p.name, p])),
+    tokens: new Map(CODE_PAGES.flatMap((p) => p.tags.map((tag, i): [string, number] => [`${p.name}:${tag}`, FIRST_TAG_TOKEN + i]).filter(([key]) => !key.endsWith(':')))),
+  };
+  return index;
+}
+
+/** The page with this number, or undefined when it is not one of the pages listed here. */
+export function codePage(page: number): CodePage | undefined {
+  return pageIndex().byNumber.get(page);
+}
 
 export function pageByName(name: string): CodePage | undefined {
-  return BY_NAME.get(name);
+  return pageIndex().byName.get(name);
 }
 
 /** The tag name of a token on a page, or undefined when the page or token is not known. */
 export function tagName(page: number, token: number): string | undefined {
-  const tag = CODE_PAGES.get(page)?.tags[token - FIRST_TAG_TOKEN];
+  const tag = codePage(page)?.tags[token - FIRST_TAG_TOKEN];
   return tag ? tag : undefined;
 }
 
 /** The token of a tag on a named page, or undefined. */
 export function tagToken(pageName: string, tag: string): number | undefined {
-  return TOKENS.get(`${pageName}:${tag}`);
+  return pageIndex().tokens.get(`${pageName}:${tag}`);
 }

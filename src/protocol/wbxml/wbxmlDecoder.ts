@@ -3,7 +3,7 @@
 // walks the bytes with an explicit stack (no recursion), bounds nesting depth, checks every
 // length against the bytes actually left before using it, and builds nothing larger than the
 // input, so memory stays proportional to what was received.
-import { CODE_PAGES, FIRST_TAG_TOKEN, tagName } from './codePages';
+import { codePage, FIRST_TAG_TOKEN, tagName } from './codePages';
 import { CONTENT_BIT, END, OPAQUE, STR_I, SWITCH_PAGE } from './wbxmlEncoder';
 import type { WbxmlElement } from './wbxmlTree';
 
@@ -96,7 +96,7 @@ export function decodeWbxml(input: Uint8Array, options: WbxmlDecodeOptions = {})
     pos += tableLength; // ActiveSync never references a string table (MS-ASWBXML 2.1.3): skip it.
 
     let page = 0;
-    let pageName = CODE_PAGES.get(0)?.name ?? 'AirSync';
+    let pageName = codePage(0)?.name ?? 'AirSync';
     const utf8 = new TextDecoder('utf-8');
     while (pos < bytes.length) {
       const at = pos;
@@ -105,7 +105,7 @@ export function decodeWbxml(input: Uint8Array, options: WbxmlDecodeOptions = {})
       if (token === SWITCH_PAGE) {
         need(1, 'a code page number');
         page = bytes[pos++];
-        const known = CODE_PAGES.get(page);
+        const known = codePage(page);
         if (!known && !lenient) stop('unknownPage', at, `Code page ${page} at byte ${at} is not one the probe knows.`);
         pageName = known?.name ?? `Page${page}`;
         continue;
