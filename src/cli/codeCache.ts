@@ -14,10 +14,15 @@
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import type ModuleLoader from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { Script } from 'node:vm';
+
+// The CommonJS loader, taken from this file's own module object rather than require('node:module'):
+// that public module also loads Node's ES module loader and source-map support, which a CLI run
+// never uses (about half a millisecond of every start-up).
+const Module = module.constructor as typeof ModuleLoader;
 
 const TOOL_DIRECTORY = 'activesync-doctor';
 /** What follows a variant's prefix in its cache file's name: the key (32 hex digits) and ".bin". */
@@ -93,8 +98,8 @@ export function loadWithCodeCache(file: string, options: CodeCacheOptions): Load
   const usedCache = cachedData !== undefined && !script.cachedDataRejected;
   const mod = new Module(file, module);
   mod.filename = file;
-  const compiled = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
-  compiled.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
+  const compiled = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: ModuleLoader, filename: string, dirname: string) => void;
+  compiled.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, dirname(file));
   mod.loaded = true;
   let saved = usedCache || !cacheFile;
   return {
