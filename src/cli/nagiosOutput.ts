@@ -4,6 +4,7 @@
 // 1 WARNING, 2 CRITICAL, 3 UNKNOWN). Perfdata is `'label'=value[UOM];[warn];[crit];[min];[max]`.
 import type { Diagnosis } from '../diagnosis/diagnosisModel';
 import { leafCertificate, type ProbeRun } from '../probe/runModel';
+import { rejectedInput } from '../probe/runVerdict';
 import { stripControlCharacters } from '../common/textSafety';
 
 export type NagiosState = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
@@ -50,10 +51,15 @@ export function nagiosResult(run: ProbeRun, diagnosis: Diagnosis, thresholds: Ce
   const days = cert?.daysToExpiry;
   let state: NagiosState;
   let summary: string;
+  const rejected = rejectedInput(run);
   if (run.outcome === 'cancelled') {
     // Interrupted by the operator or the monitoring system, not by the server: nothing is known.
     state = 'UNKNOWN';
     summary = 'the check was interrupted before it finished';
+  } else if (rejected) {
+    // A typo in the command definition says nothing about the server: not a CRITICAL page.
+    state = 'UNKNOWN';
+    summary = `the check's server address or user name is not usable: ${rejected.summary}`;
   } else if (run.outcome === 'failed') {
     state = 'CRITICAL';
     summary = diagnosis.headline;

@@ -7,6 +7,7 @@ import type { MailboxServerHint } from '../diagnosis/diagnosisModel';
 import { renderRunMarkdown } from '../diagnosis/markdownReport';
 import type { RunningLab } from '../lab/labEntry';
 import type { ProbeRun } from '../probe/runModel';
+import { rejectedInput } from '../probe/runVerdict';
 import { runProbe } from '../probe/probe';
 import type { BearerTokenSource } from '../probe/oauthToken';
 import type { ProbeOptions } from '../probe/probeOptions';
@@ -110,8 +111,9 @@ Options:
   --verbose           details of every step, not only the failing ones
   --log-http          print each HTTP exchange (credentials redacted) to standard error
 
-Exit codes: 0 passed (warnings allowed), 1 a step failed, 2 usage or configuration error
-(with --format nagios: the plugin codes above, usage errors being UNKNOWN).`;
+Exit codes: 0 passed (warnings allowed), 1 a step failed, 2 usage or configuration error, an
+unusable server address or user name included (with --format nagios: the plugin codes above,
+usage errors being UNKNOWN).`;
 
 /** The output format asked for, from --format or the older --json / --markdown switches. */
 export function outputFormat(flags: Map<string, string[]>): OutputFormat {
@@ -283,6 +285,7 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
       return result.exitCode;
     }
     printRun(run, args.flags, io);
+    if (rejectedInput(run)) return 2;
     return run.outcome === 'passed' || run.outcome === 'warning' ? 0 : 1;
   } finally {
     await lab?.close();

@@ -47,3 +47,14 @@ export function provenSummary(run: Pick<ProbeRun, 'steps' | 'userName'>): string
   else if (ping?.status === 'failed' || ping?.status === 'warning') sentence += `; Ping: ${ping.summary.replace(/\.$/, '')}`;
   return sentence;
 }
+
+/**
+ * The input step when it refused what was typed (a malformed address or user name, http:// not
+ * allowed): the run never reached the network, so it says nothing about the server. The CLI
+ * treats it as the usage error it is (exit 2; UNKNOWN for a monitoring plugin), not as a failure
+ * of the server.
+ */
+export function rejectedInput(run: Pick<ProbeRun, 'steps'>): ProbeStep | undefined {
+  const input = stepOf(run, 'input');
+  return input?.status === 'failed' ? input : undefined;
+}

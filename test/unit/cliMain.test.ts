@@ -156,16 +156,16 @@ describe('CLI in-process: main(argv, io)', () => {
       assert.ok(!noColor.stdout.includes(ESC), 'NO_COLOR turns colour off');
     });
 
-    it('an http:// target without --allow-http exits 1 with the input step failed naming --allow-http', async () => {
+    it('an http:// target without --allow-http exits 2 (a usage error) with the input step failed naming --allow-http', async () => {
       const r = await runCli(['probe', 'http://127.0.0.1:9/', '--json']);
-      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.code, 2, r.stderr);
       const input = parseJson(r).run.steps[0];
       assert.equal(input.id, 'input');
       assert.equal(input.status, 'failed');
       assert.equal(input.failure?.category, 'input.plainHttpNotAllowed');
       assert.match(input.summary, /--allow-http/);
       const human = await runCli(['probe', 'http://127.0.0.1:9/']);
-      assert.equal(human.code, 1);
+      assert.equal(human.code, 2);
       assert.match(human.stdout, /--allow-http/);
     });
 

@@ -82,9 +82,9 @@ describe('CLI as a child process (dist/cli.js)', function () {
     assertNoSecret(wrong.stdout + wrong.stderr, secretForms('CONTOSO\\labuser', SENTINEL), 'child output');
   });
 
-  it('an http:// target without --allow-http exits 1 and names --allow-http', () => {
+  it('an http:// target without --allow-http exits 2 (a usage error) and names --allow-http', () => {
     const r = cli(['probe', 'http://127.0.0.1:9/', '--json']);
-    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.status, 2, r.stderr);
     const input = (JSON.parse(r.stdout) as { run: { steps: Array<{ id: string; failure?: { category: string }; summary: string }> } }).run.steps[0];
     assert.equal(input.failure?.category, 'input.plainHttpNotAllowed');
     assert.match(input.summary, /--allow-http/);

@@ -128,6 +128,23 @@ describe('Nagios plugin output (probe --format nagios)', () => {
     assert.match(plain.stderr, /--format nagios/);
   });
 
+  it('a server address or user name the input check refuses is UNKNOWN (exit 3) naming the reason, not CRITICAL', async () => {
+    for (const [target, reason] of [
+      ['https://[bad/', /is not a valid host name or URL/],
+      ['https://mail.contoso.com:99999/', /Port 99999 is out of range/],
+      ['http://mail.contoso.com/', /Plain http:\/\//],
+    ] as const) {
+      const r = await runCli(['probe', target, '--user', 'u@contoso.com', '--format', 'nagios'], { env });
+      assert.equal(r.code, 3, `${target}: ${r.stdout}`);
+      const out = parsePluginOutput(r.stdout);
+      assert.equal(out.state, 'UNKNOWN');
+      assert.match(out.text, /server address or user name is not usable/);
+      assert.match(out.text, reason);
+    }
+    const refusedUser = nagiosResult(buildRun({ steps: { input: { status: 'failed', category: 'input.userNameForm', summary: 'The user name is empty.' } } }), diagnose(buildRun()));
+    assert.equal(refusedUser.exitCode, 3);
+  });
+
   it('--password-file reads an owner-only file and refuses one others can read', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nagios-pw-'));
     try {
