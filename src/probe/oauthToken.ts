@@ -3,7 +3,7 @@
 // automation), the scope ActiveSync needs, and the token's non-secret claims kept as evidence.
 // The token itself is never stored: only audience, scopes, tenant, expiry and user name are read
 // from it, without trusting them (the server does the verifying; these explain its answer).
-import decodeJwt from 'jsonwebtoken/decode';
+import type decodeJwtType from 'jsonwebtoken/decode';
 import type { OAuthTokenEvidence } from './runModel';
 
 export const EXCHANGE_ONLINE_RESOURCE = 'https://outlook.office365.com';
@@ -49,6 +49,9 @@ export function easScopes(resource: string): string[] {
 
 /** The claims worth showing; an opaque (non-JWT) token yields only `format: 'opaque'`. */
 export function tokenEvidence(accessToken: string): OAuthTokenEvidence {
+  // jsonwebtoken (and the jws streams it loads) only when a token is read, not at every start.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const decodeJwt = require('jsonwebtoken/decode') as typeof decodeJwtType;
   let payload: unknown;
   try {
     payload = decodeJwt(accessToken, { json: true });

@@ -2,12 +2,21 @@
 // so no crypto is hand-written here and OpenSSL 3's missing MD4 does not matter). The probe
 // always answers with NTLMv2: it never sends the LM or NTLMv1 responses an old or hostile server
 // could ask for, because those can be cracked back into the password.
-import { createType1Message, createType3Message } from 'httpntlm/ntlm';
+import type * as HttpNtlm from 'httpntlm/ntlm';
 import { NTLM_FLAGS, type NtlmChallengeMessage } from '../../protocol/ntlm/ntlmChallenge';
 import type { NtlmIdentity } from './ntlmUserName';
 
 /** An empty AV pair list: only the MsvAvEOL terminator. */
 const EMPTY_TARGET_INFO = Buffer.from([0, 0, 0, 0]);
+
+// httpntlm (with its DES and MD4 code) loads on the first NTLM message, not with every start of
+// a probe that signs in with Basic or OAuth, or never gets past OPTIONS.
+let httpNtlm: typeof HttpNtlm | undefined;
+function ntlm(): typeof HttpNtlm {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  httpNtlm ??= require('httpntlm/ntlm') as typeof HttpNtlm;
+  return httpNtlm;
+}
 
 function tokenOf(header: string): Buffer {
   return Buffer.from(header.slice(header.indexOf(' ') + 1), 'base64');
@@ -18,13 +27,13 @@ function tokenOf(header: string): Buffer {
  * tell the server the admin's machine name for nothing.
  */
 export function negotiateMessage(): Buffer {
-  return tokenOf(createType1Message({ domain: '', workstation: '' }));
+  return tokenOf(ntlm().createType1Message({ domain: '', workstation: '' }));
 }
 
 /** The AUTHENTICATE message (type 3) answering the server's challenge, always NTLMv2. */
 export function authenticateMessage(challenge: NtlmChallengeMessage, identity: NtlmIdentity, password: string): Buffer {
   return tokenOf(
-    createType3Message(
+    ntlm().createType3Message(
       {
         serverChallenge: challenge.serverChallenge,
         // Extended security makes httpntlm answer with NTLMv2, whatever the server asked for.
