@@ -9,6 +9,8 @@ import type { RunningLab } from '../lab/labEntry';
 import type { ProbeRun } from '../probe/runModel';
 import { rejectedInput } from '../probe/runVerdict';
 import { runProbe } from '../probe/probe';
+import { parseProxy } from '../probe/proxyTunnel';
+import { errorMessage } from '../common/errorMessage';
 import type { BearerTokenSource } from '../probe/oauthToken';
 import type { ProbeOptions } from '../probe/probeOptions';
 import { readOwnerOnlySecret } from '../common/secretFile';
@@ -115,6 +117,19 @@ Exit codes: 0 passed (warnings allowed), 1 a step failed, 2 usage or configurati
 unusable server address or user name included (with --format nagios: the plugin codes above,
 usage errors being UNKNOWN).`;
 
+/**
+ * A --proxy the run could not use is a usage error, found before anything starts (a malformed
+ * HTTPS_PROXY from the environment is reported by the run itself, as the network setting it is).
+ */
+function validateProxyFlag(proxy: string | undefined): void {
+  if (!proxy?.trim()) return;
+  try {
+    parseProxy(proxy.trim());
+  } catch (error) {
+    throw new UsageError(`--proxy takes an http:// proxy such as http://proxy.contoso.com:8080: ${errorMessage(error)}`);
+  }
+}
+
 /** The output format asked for, from --format or the older --json / --markdown switches. */
 export function outputFormat(flags: Map<string, string[]>): OutputFormat {
   const named = flags.get('format')?.[0]?.toLowerCase();
@@ -158,6 +173,7 @@ export async function probeCommand(argv: readonly string[], io: CliIo): Promise<
   const oauthFlags = [tenant !== undefined && '--tenant', clientId !== undefined && '--client-id', tokenCache !== undefined && '--token-cache', tokenStdin && '--token-stdin'].filter(Boolean);
   if (oauthFlags.length && auth !== 'oauth' && auth !== 'auto') throw new UsageError(`${oauthFlags.join(', ')} ${oauthFlags.length > 1 ? 'apply' : 'applies'} only with --auth oauth or auto.`);
   if (tokenStdin && has(args, 'password-stdin')) throw new UsageError('Standard input can carry a password or a token, not both.');
+  validateProxyFlag(flag(args, 'proxy'));
   if (tokenStdin && tokenCache) throw new UsageError('--token-cache keeps a sign-in; with --token-stdin there is none to keep.');
   if (labScenario && (tenant !== undefined || clientId !== undefined)) throw new UsageError('--tenant and --client-id do not apply to the lab: it has its own authority and client.');
   const domain = flag(args, 'domain')?.trim() || undefined;

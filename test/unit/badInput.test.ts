@@ -193,6 +193,9 @@ describe('bad input: malformed server addresses and user names', function () {
     ['a missing CA file', ['--ca', '/nonexistent/ca.pem']],
     ['--user without a value', ['--user']],
     ['--connect-to that is not an IP address', ['--connect-to', 'evil.example']],
+    ['an https:// proxy', ['--proxy', 'https://proxy.contoso.com:8443']],
+    ['a proxy that is not a URL', ['--proxy', 'http://proxy contoso:80']],
+    ['a proxy with a user and password that is not a URL', ['--proxy', 'http://jdoe:Proxy-Secret-9@[bad']],
     ['an escape sequence in an unknown option', ['--\x1b[2Jowned']],
   ] as const) {
     it(`CLI usage error: ${name} exits 2 with one clean line and no traffic`, async () => {
@@ -200,6 +203,7 @@ describe('bad input: malformed server addresses and user names', function () {
       const cli = await runCli(['probe', `https://${host(counting.port)}`, ...argv], { password: 'pw' });
       assert.equal(cli.code, 2, cli.stdout + cli.stderr);
       assert.match(cli.stderr, /^activesync-doctor: .+\n$/);
+      assert.ok(!cli.stderr.includes('Proxy-Secret-9'), 'the proxy password is in the message');
       assertNoStackTrace(cli.stdout + cli.stderr);
       assertTerminalClean({ bytes: cli.stderrBytes, text: cli.stderr }, 'stderr');
       assert.equal(counting.connections, before);
