@@ -189,7 +189,7 @@ export function renderBatchReport(result: BatchResult, style: Style, width = 120
   out.push('');
   const parts = [`${result.passed} passed`, `${result.warnings} with warnings`, `${result.failed} failed`];
   if (result.cancelled) parts.push(`${result.cancelled} cancelled`);
-  out.push(`${result.runs.length} tests in ${(result.durationMs / 1000).toFixed(1)} s: ${parts.join(', ')}.`);
+  out.push(`${result.runs.length} ${result.runs.length === 1 ? 'test' : 'tests'} in ${(result.durationMs / 1000).toFixed(1)} s: ${parts.join(', ')}.`);
   return `${out.join('\n')}\n`;
 }
 

@@ -183,6 +183,13 @@ describe('batch probing', function () {
       assert.ok(!out.includes(LAB_PASSWORD));
     });
 
+    it('a batch of one says "1 test"', async () => {
+      const file = writeTargets('one.txt', [`${lab.urlFor('exchange2016-healthy')} ${LAB_UPN}`]);
+      const c = capture({ ACTIVESYNC_PASSWORD: LAB_PASSWORD });
+      assert.equal(await main(['batch', file, '--ca', lab.caFile], c.io), 0, c.stderr());
+      assert.match(c.stdout(), /\n1 test in [\d.]+ s: 1 passed, 0 with warnings, 0 failed\.\n/);
+    });
+
     it('--json prints { runs, summary } and exits 0 when every target passed', async () => {
       const file = writeTargets('healthy.txt', [`${lab.urlFor('exchange2016-healthy')} ${LAB_UPN}`, lab.urlFor('exchange2019-healthy')]);
       const c = capture({ ACTIVESYNC_PASSWORD: LAB_PASSWORD });
