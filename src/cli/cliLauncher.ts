@@ -3,16 +3,13 @@
 // imports is paid by every command before any work starts.
 import { setFlagsFromString } from 'node:v8';
 import { join } from 'node:path';
+import { cliV8Flags } from './cliV8Flags';
 import { loadWithCodeCache } from './codeCache';
-
-// A CLI run parses a handful of HTTP responses: compiling undici's llhttp WebAssembly with the
-// optimising tier costs ~50 ms of background work that delays exit; the baseline tier is plenty.
-// Set before the bundle is compiled: V8 accepts cached code only under the flags it was made with.
-// (Only the CLI process: the extension never changes VS Code's V8 flags.)
-setFlagsFromString('--liftoff-only');
 
 const COMMANDS_WITH_OWN_CACHE = new Set(['probe', 'batch', 'diff', 'exporter', 'lab', 'demo']);
 const command = process.argv[2] ?? '';
+// Before the bundle is compiled: V8 accepts cached code only under the flags it was made with.
+for (const v8Flag of cliV8Flags(command)) setFlagsFromString(v8Flag);
 // A cache holds the functions the run that wrote it compiled, and is never rewritten while it is
 // accepted: `probe --options-only` and the default probe (Provision, FolderSync, Sync) get one each,
 // so a monitor's first run does not decide for good which of the two runs from cache.
