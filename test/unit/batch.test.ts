@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli/main';
-import { renderBatchReport } from '../../src/cli/batchCommand';
+import { renderBatchReport, writeBatchJson } from '../../src/cli/batchCommand';
 import { styleFor } from '../../src/cli/terminalStyle';
 import { startLab, type LabRequestInfo, type RunningLab } from '../../src/lab/labServer';
 import { findScenario } from '../../src/lab/scenarios';
@@ -197,6 +197,8 @@ describe('batch probing', function () {
       assert.equal(code, 0, c.stderr());
       const parsed = JSON.parse(c.stdout());
       assert.deepEqual(Object.keys(parsed).sort(), ['runs', 'summary']);
+      // Written run by run, byte for byte what one JSON.stringify of the whole document prints.
+      assert.equal(c.stdout(), `${JSON.stringify(parsed, null, 2)}\n`);
       assert.equal(parsed.runs.length, 2);
       assert.equal(parsed.runs[0].userName, LAB_UPN);
       assert.equal(parsed.runs[1].userName, undefined, 'a line without a user is probed anonymously');
@@ -205,6 +207,16 @@ describe('batch probing', function () {
         { total: 2, passed: 2, failed: 0, concurrency: 8 },
       );
       assert.ok(!c.stdout().includes(LAB_PASSWORD));
+    });
+
+    it('the JSON written run by run matches one JSON.stringify of the document, with no runs too', () => {
+      const summary = { total: 0, passed: 0, note: 'a "quoted"\nline → ✓' };
+      for (const runs of [[], [{ id: 'a', steps: [{ id: 'dns', evidence: [], nested: { deep: [1, { x: null }] } }] }, { id: 'b', steps: [] }]]) {
+        let text = '';
+        const out = { write: (chunk: string) => ((text += chunk), true) } as unknown as NodeJS.WritableStream;
+        writeBatchJson(out, runs as never, summary);
+        assert.equal(text, `${JSON.stringify({ runs, summary }, null, 2)}\n`);
+      }
     });
 
     it('reads the one password from standard input with --password-stdin', async () => {
