@@ -2,6 +2,7 @@
 // bounded number at a time. A small worker pool pulls the next target when one finishes, so a
 // slow or silent server holds one slot, never the queue. Each run is independent: one failing
 // (or, for a bug of ours, throwing) never stops the others, and one cancel stops them all.
+import { setMaxListeners } from 'node:events';
 import { runProbe } from './probe';
 import type { ProbeOptions } from './probeOptions';
 import { countOutcomes, defaultStepTitle, type OutcomeCounts, type ProbeRun } from './runModel';
@@ -67,6 +68,16 @@ export async function runBatch(targets: readonly BatchTarget[], options: BatchOp
   const sampler = setInterval(sampleRss, RSS_SAMPLE_MS);
   sampler.unref();
 
+  // Each run in flight listens to the signal once (runProbe): past Node's default of 10 listeners
+  // it would warn of a leak on standard error. The runs share a signal of the batch's own instead,
+  // allowed one listener per run in flight, and the caller's gets a single listener.
+  const batchAbort = new AbortController();
+  setMaxListeners(concurrency, batchAbort.signal);
+  const forwardAbort = () => batchAbort.abort(signal?.reason);
+  if (signal?.aborted) forwardAbort();
+  else signal?.addEventListener('abort', forwardAbort, { once: true });
+  const runSignal = signal ? batchAbort.signal : undefined;
+
   const runs: ProbeRun[] = new Array(targets.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -74,13 +85,13 @@ export async function runBatch(targets: readonly BatchTarget[], options: BatchOp
       const index = next++;
       const item = targets[index];
       let run: ProbeRun;
-      if (signal?.aborted) {
+      if (runSignal?.aborted) {
         // Cancelled before its turn: say so without opening a connection.
         run = runWithoutProbe(item, shared, 'run.cancelled', 'Cancelled before this test started.');
       } else {
         onRunStarted?.(index, item);
         try {
-          run = await runProbe({ ...shared, target: item.target, userName: item.userName, password: item.password, autodiscoverUrl: item.autodiscoverUrl ?? shared.autodiscoverUrl, signal });
+          run = await runProbe({ ...shared, target: item.target, userName: item.userName, password: item.password, autodiscoverUrl: item.autodiscoverUrl ?? shared.autodiscoverUrl, signal: runSignal });
         } catch (error) {
           run = runWithoutProbe(item, shared, 'internal', `Internal error: ${(error as Error)?.message ?? String(error)}`);
         }
@@ -92,6 +103,7 @@ export async function runBatch(targets: readonly BatchTarget[], options: BatchOp
   try {
     await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
   } finally {
+    signal?.removeEventListener('abort', forwardAbort);
     clearInterval(sampler);
     sampleRss();
   }

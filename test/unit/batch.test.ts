@@ -153,6 +153,32 @@ describe('batch probing', function () {
     for (const run of result.runs) assert.equal(run.settings.domain, 'CONTOSO');
   });
 
+  it('a cancellable batch with 24 runs in flight warns nothing, and cancelling it still ends every run', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const silent = Array.from({ length: 24 }, () => ({ target: lab.urlFor('silent'), userName: LAB_UPN, password: LAB_PASSWORD }));
+      let started = 0;
+      const result = await runBatch(silent, {
+        concurrency: 24,
+        extraCaPem: lab.caPem,
+        timeouts: { overallMs: 120_000, tlsMs: 120_000 },
+        signal: controller.signal,
+        onRunStarted: () => {
+          if (++started === 24) setTimeout(() => controller.abort(), 50);
+        },
+      });
+      // Node emits its warnings on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(result.cancelled, 24);
+      assert.deepEqual(warnings.map((w) => `${w.name}: ${w.message}`), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('cancel ends the runs in flight as cancelled, not as failed', async () => {
     const { result } = await cancelledSilentBatch();
     for (const run of result.runs.slice(0, 2)) {
