@@ -3,9 +3,11 @@
 // report its past), against the same lab. Three clients: runBatch at concurrency 200; the
 // hand-rolled client of figure 1 (lookup, TCP, TLS, two raw OPTIONS: the floor of any Node client
 // holding 200 TLS connections); the same with undici's HTTP/1 client for the requests (the floor
-// with the HTTP library the engine uses). Each process loads only what its client needs.
+// with the HTTP library the engine uses). Each process loads only what its client needs, and sets
+// the V8 flags it is given before loading it, as the CLI's launcher does for its command.
 import { fork } from 'node:child_process';
 import * as tls from 'node:tls';
+import { setFlagsFromString } from 'node:v8';
 import type { BatchTarget } from '../src/probe/batch';
 
 export type MemoryClient = 'runBatch' | 'handRolled' | 'handRolledWithUndici';
@@ -26,17 +28,18 @@ interface Job {
   targets: BatchTarget[];
   caPem: string;
   batches: number;
+  v8Flags: string[];
 }
 
 const MB = 1024 * 1024;
 const SAMPLE_MS = 5;
 
-/** Runs `batches` batches of all `targets` at once in a fresh process with the given client. */
-export function measureInFreshProcess(client: MemoryClient, targets: BatchTarget[], caPem: string, batches = 3): Promise<MemorySample> {
+/** Runs `batches` batches of all `targets` at once in a fresh process with the given client and V8 flags. */
+export function measureInFreshProcess(client: MemoryClient, targets: BatchTarget[], caPem: string, v8Flags: string[], batches = 3): Promise<MemorySample> {
   return new Promise((resolve, reject) => {
     const child = fork(__filename, ['--memory-child'], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     // The targets' passwords travel over the IPC channel, never argv or the environment.
-    child.send({ client, targets, caPem, batches } satisfies Job);
+    child.send({ client, targets, caPem, batches, v8Flags } satisfies Job);
     child.once('message', (message) => {
       const reply = message as MemorySample | { error: string };
       if ('error' in reply) reject(new Error(`${client}: ${reply.error}`));
@@ -72,6 +75,7 @@ function rssNow(): number {
 }
 
 async function childMain(job: Job): Promise<MemorySample> {
+  for (const v8Flag of job.v8Flags) setFlagsFromString(v8Flag);
   const batch = await clientFor(job);
   (globalThis as { gc?: () => void }).gc?.();
   const restingRss = rssNow();
