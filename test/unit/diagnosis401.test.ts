@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { diagnose } from '../../src/diagnosis/diagnose';
 import type { Diagnosis } from '../../src/diagnosis/diagnosisModel';
-import { challenge, unauthorizedRun } from './helpers/runBuilder';
+import { buildRun, challenge, unauthorizedRun } from './helpers/runBuilder';
 
 const causeOf = (d: Diagnosis, id: string) => d.causes.find((c) => c.id === id);
 const rankOf = (d: Diagnosis, id: string) => d.causes.findIndex((c) => c.id === id);
@@ -114,6 +114,18 @@ describe('diagnose: OPTIONS 401', () => {
   it('the probe\'s own schemeNotOffered category is diagnosed the same way', () => {
     const d = diagnose(unauthorizedRun({ category: 'http.schemeNotOffered', challenges: [challenge('NTLM')], authScheme: 'Basic' }));
     assert.equal(d.causes[0].id, 'auth.schemeNotOffered');
+  });
+
+  it('when the anonymous OPTIONS showed the method is not offered, the password was never sent, so no cause says it was refused', () => {
+    // The probe's shape: the anonymous OPTIONS fails with schemeNotOffered, the signed-in one is skipped.
+    const run = buildRun({
+      userName: 'alice@contoso.com',
+      steps: { optionsAnonymous: { status: 'failed', category: 'http.schemeNotOffered', evidence: { challenges: [challenge('Negotiate'), challenge('NTLM')] } } },
+    });
+    const d = diagnose(run);
+    assert.equal(d.causes[0].id, 'auth.schemeNotOffered');
+    assert.equal(causeOf(d, 'auth.wrongCredentials'), undefined, d.causes.map((c) => c.id).join(', '));
+    for (const cause of d.causes) assert.doesNotMatch(cause.explanation, /refused the credentials/, cause.id);
   });
 
   it('a bare on-premises user name raises the user-name-form cause without outranking the password', () => {

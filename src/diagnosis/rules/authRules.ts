@@ -27,7 +27,9 @@ export const authRules: DiagnosisRule = (facts) => {
 
   const failure = failureRef((unauthorized ?? schemeFailure)!);
   const a = analyse(facts);
-  causes.push(wrongCredentials(facts, a, failure));
+  // Only a 401 to credentials that were sent speaks of the password: when the method was not
+  // offered they never left, and "the server refused the credentials" would be untrue.
+  if (unauthorized) causes.push(wrongCredentials(facts, a, failure));
   const upn = upnRequired(facts, a);
   if (upn) causes.push(upn);
   const modern = modernAuthRequired(facts, a);
