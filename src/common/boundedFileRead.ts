@@ -5,7 +5,7 @@
 // fs's callback functions, promisified, rather than node:fs/promises: loading that module (its
 // FileHandle class and helpers) costs a few milliseconds, paid by every CLI run since the CLI's
 // entry imports UserFileError from here.
-import { close, constants, fstat, open, read } from 'node:fs';
+import { close, closeSync, constants, fstat, fstatSync, open, openSync, read, readSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const openFile = promisify(open);
@@ -66,6 +66,39 @@ export async function readBoundedFile(file: string, what: string, options: Bound
     throw new UserFileError(`Cannot read the ${what} ${name}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   } finally {
     await closeFile(fd).catch(() => undefined);
+  }
+}
+
+/**
+ * The synchronous form for configuration loaded before anything starts: a regular file only (so
+ * /dev/zero and FIFOs are refused, the open not blocking on a FIFO), read up to its size at
+ * open time and never past the cap. UserFileError naming `file` otherwise.
+ */
+export function readRegularFileSync(file: string, what: string, maxBytes = MAX_USER_FILE_BYTES, oversizeReason?: string): string {
+  const name = file.slice(0, 200);
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw new UserFileError(`Cannot read the ${what} ${name}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new UserFileError(`The ${what} ${name} is not a file (a directory, a device or a pipe).`);
+    if (stat.size > maxBytes) throw new UserFileError(`${name} is larger than ${formatSize(maxBytes)}; ${oversizeReason ?? `that is not a ${what} anyone keeps by hand`}.`);
+    const buffer = Buffer.alloc(stat.size);
+    let total = 0;
+    while (total < buffer.length) {
+      const n = readSync(fd, buffer, total, buffer.length - total, total);
+      if (n === 0) break;
+      total += n;
+    }
+    return buffer.subarray(0, total).toString('utf8');
+  } catch (error) {
+    if (error instanceof UserFileError) throw error;
+    throw new UserFileError(`Cannot read the ${what} ${name}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  } finally {
+    closeSync(fd);
   }
 }
 

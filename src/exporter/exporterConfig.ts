@@ -2,7 +2,8 @@
 // and the targets a scraper may name. Every mistake is reported with its line, and secrets are
 // resolved here, once, from environment variables or owner-only files: a password never sits in
 // the configuration text, and nothing in a scrape's URL can supply one.
-import { readFileSync, statSync } from 'node:fs';
+import { readRegularFileSync } from '../common/boundedFileRead';
+import { validateCaPem } from '../probe/extraCaFile';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { readOwnerOnlySecret } from '../common/secretFile';
 import { DEFAULT_DEVICE_ID, DEFAULT_DEVICE_TYPE, deviceIdentityProblem } from '../probe/eas/deviceIdentity';
@@ -75,11 +76,9 @@ export const MODULE_DEFAULTS = {
 export function loadExporterConfig(path: string, env: NodeJS.ProcessEnv = process.env): ExporterConfig {
   let text: string;
   try {
-    if (statSync(path).size > MAX_CONFIG_BYTES) throw new ExporterConfigError(`${path} is larger than 1 MB; that is not an exporter configuration.`);
-    text = readFileSync(path, 'utf8');
+    text = readRegularFileSync(path, 'configuration file', MAX_CONFIG_BYTES, 'that is not an exporter configuration');
   } catch (error) {
-    if (error instanceof ExporterConfigError) throw error;
-    throw new ExporterConfigError(`Cannot read the configuration file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new ExporterConfigError((error as Error).message);
   }
   return parseExporterConfig(text, path, env);
 }
@@ -206,11 +205,10 @@ function readModule(name: string, node: Node | null, env: NodeJS.ProcessEnv, pro
   if (caFile !== undefined) {
     module.caFile = caFile;
     try {
-      const pem = readFileSync(caFile, 'utf8');
-      if (!/-----BEGIN CERTIFICATE-----/.test(pem)) problem(node.get('caFile', true) as Node, `${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
-      else module.caPem = pem;
+      // The same checks as --ca: the size cap, a regular file, and every PEM block a certificate.
+      module.caPem = validateCaPem(readRegularFileSync(caFile, 'CA file'), caFile);
     } catch (error) {
-      problem(node.get('caFile', true) as Node, `cannot read the CA file ${caFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      problem(node.get('caFile', true) as Node, (error as Error).message);
     }
   }
   return module;

@@ -2,10 +2,11 @@
 // from environment variables or owner-only files, and an allow-list that keeps the exporter
 // from becoming an open proxy for the test account's credentials.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExporterConfigError, parseExporterConfig } from '../../src/exporter/exporterConfig';
+import { ExporterConfigError, loadExporterConfig, parseExporterConfig } from '../../src/exporter/exporterConfig';
 import { parseAllowedTarget, resolveScrapeTarget, type AllowedTarget } from '../../src/exporter/targetAllowList';
 import { probeOptionsFor } from '../../src/exporter/probeScheduler';
 
@@ -173,6 +174,50 @@ describe('exporter target allow-list', () => {
   });
 });
 
+describe('exporter configuration files that are not files', () => {
+  const loadError = (path: string): string => {
+    try {
+      loadExporterConfig(path, ENV);
+    } catch (error) {
+      assert.ok(error instanceof ExporterConfigError, `expected a configuration error, got ${(error as Error).stack}`);
+      return error.message;
+    }
+    assert.fail('the configuration was accepted');
+  };
+
+  it('refuses /dev/zero, a directory and a FIFO as the configuration at once, instead of reading forever or blocking', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exporter-config-'));
+    try {
+      const fifo = join(dir, 'config.fifo');
+      execFileSync('mkfifo', [fifo]);
+      for (const path of ['/dev/zero', dir, fifo]) assert.match(loadError(path), /is not a file \(a directory, a device or a pipe\)/, path);
+      const big = join(dir, 'big.yml');
+      writeFileSync(big, `# ${'x'.repeat(1024 * 1024)}\n`);
+      assert.match(loadError(big), /larger than 1 MiB; that is not an exporter configuration/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a module caFile as --ca does: /dev/zero and a PEM block that is not a certificate are refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exporter-ca-'));
+    try {
+      const garbage = join(dir, 'garbage.pem');
+      writeFileSync(garbage, '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n');
+      for (const [caFile, reason] of [
+        ['/dev/zero', /is not a file/],
+        [garbage, /holds no certificate Node can parse/],
+      ] as const) {
+        const message = configError(`modules:\n  m:\n    caFile: ${caFile}\nallowedTargets: [mail.contoso.com]\n`);
+        assert.match(message, /exporter\.yml line 3: /);
+        assert.match(message, reason);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('monitoring examples', () => {
   const root = join(__dirname, '..', '..', '..');
   const example = (name: string) => readFileSync(join(root, 'examples', 'monitoring', name), 'utf8').trimEnd();
@@ -186,6 +231,6 @@ describe('monitoring examples', () => {
 
   it('the example exporter configuration is valid apart from its CA file, which is the reader’s own', () => {
     const message = configError(example('activesync-exporter.yml'), { EAS_MONITOR_PASSWORD: 'x' });
-    assert.deepEqual(message.split('\n').map((l) => l.replace(/: cannot read.*/, '')), ['exporter.yml line 11']);
+    assert.deepEqual(message.split('\n').map((l) => l.replace(/: Cannot read the CA file .*: ENOENT$/, '')), ['exporter.yml line 11']);
   });
 });
