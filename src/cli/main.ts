@@ -24,8 +24,14 @@ Examples:
   activesync-doctor probe --lab coexistence-2003-basic-only
   activesync-doctor diff before.json after.json`;
 
+const DEMO_USAGE = `Usage: activesync-doctor demo
+
+Starts the built-in lab and probes two of its scenarios, a healthy Exchange 2016 and the classic
+"OPTIONS returned HTTP 401", printing both reports with their diagnosis (what npm start runs).
+It takes no options; activesync-doctor probe --lab SCENARIO runs one scenario with probe's options.`;
+
 interface CliCommand {
-  /** Printed for --help; a command without one (demo) just runs. */
+  /** Printed for --help. */
   usage?: string;
   run(argv: readonly string[], io: CliIo): Promise<number>;
 }
@@ -37,7 +43,15 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   diff: () => import('./diffCommand').then((m) => ({ usage: m.DIFF_USAGE, run: m.diffCommand })),
   exporter: () => import('./exporterCommand').then((m) => ({ usage: m.EXPORTER_USAGE, run: m.exporterCommand })),
   lab: () => import('./labCommand').then((m) => ({ usage: m.LAB_USAGE, run: m.labCommand })),
-  demo: () => import('./demoCommand').then((m) => ({ run: (_argv, io) => m.demoCommand(io) })),
+  demo: () =>
+    import('./demoCommand').then((m) => ({
+      usage: DEMO_USAGE,
+      run: (argv, io) => {
+        // An option meant for probe (--format nagios, --json) must not be silently ignored.
+        if (argv.length) throw new UsageError(`demo takes no options or arguments (got "${argv[0].slice(0, 40)}"); for your own server use: activesync-doctor probe --help`);
+        return m.demoCommand(io);
+      },
+    })),
 };
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

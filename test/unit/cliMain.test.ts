@@ -244,5 +244,18 @@ describe('CLI in-process: main(argv, io)', () => {
       assert.match(r.stdout, /Exchange 2010 in front of an Exchange 2003 mailbox/);
       assert.ok(!r.stdout.includes(ESC));
     });
+
+    it('demo --help prints its usage, and an option meant for probe is a usage error, not ignored', async () => {
+      const help = await runCli(['demo', '--help']);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, /^Usage: activesync-doctor demo\n/);
+      assert.doesNotMatch(help.stdout, /Exchange 2016, healthy\n/, 'the demo ran instead of printing its usage');
+      for (const argv of [['demo', '--json'], ['demo', 'mail.contoso.com']]) {
+        const r = await runCli(argv);
+        assert.equal(r.code, 2, argv.join(' '));
+        assert.equal(r.stdout, '', 'the demo ran');
+        assert.match(r.stderr, /^activesync-doctor: demo takes no options or arguments/);
+      }
+    });
   });
 });
