@@ -29,9 +29,13 @@ export function authorizationCode(socket: tls.TLSSocket): string | undefined {
  */
 const judgedSockets = new WeakMap<tls.TLSSocket, { host: string; check: PeerCheck }>();
 
-/** Pass `leaf` when the caller already fetched it: the detailed chain is costly to fetch twice. */
-export function checkPeer(socket: tls.TLSSocket, host: string, leaf: tls.DetailedPeerCertificate = socket.getPeerCertificate(true)): PeerCheck {
-  const check = judgePeer(socket, host, leaf);
+/**
+ * Pass `leaf` when the caller already fetched it: the detailed chain is costly to fetch twice;
+ * and `nameChecked` when Node's handshake already checked that leaf against `host` (the same
+ * tls.checkServerIdentity, so its verdict is this one).
+ */
+export function checkPeer(socket: tls.TLSSocket, host: string, leaf: tls.DetailedPeerCertificate = socket.getPeerCertificate(true), nameChecked?: { nameError: Error | undefined }): PeerCheck {
+  const check = judgePeer(socket, host, leaf, nameChecked);
   judgedSockets.set(socket, { host, check });
   return check;
 }
@@ -49,14 +53,14 @@ export function checkPeerLeaf(socket: tls.TLSSocket, host: string): PeerCheck<tl
   return judgePeer(socket, host, socket.getPeerCertificate(false));
 }
 
-function judgePeer<Leaf extends tls.PeerCertificate>(socket: tls.TLSSocket, host: string, leaf: Leaf): PeerCheck<Leaf> {
+function judgePeer<Leaf extends tls.PeerCertificate>(socket: tls.TLSSocket, host: string, leaf: Leaf, nameChecked?: { nameError: Error | undefined }): PeerCheck<Leaf> {
   const present = leaf && leaf.raw ? leaf : undefined;
   return {
     leaf: present,
     fingerprint256: present?.fingerprint256,
     chainTrusted: socket.authorized,
     authorizationCode: authorizationCode(socket),
-    nameError: present ? tls.checkServerIdentity(host, present) : undefined,
+    nameError: present ? (nameChecked ? nameChecked.nameError : tls.checkServerIdentity(host, present)) : undefined,
   };
 }
 

@@ -107,8 +107,12 @@ export function secureContextFor(extraCaPem: string | undefined, withSystem = fa
   return context;
 }
 
-/** The detailed leaf (with its chain) Node fetched during a handshake; converting it costs more than the handshake's own JavaScript. */
-const detailedLeaves = new WeakMap<tls.TLSSocket, tls.DetailedPeerCertificate>();
+/**
+ * What Node's own name check saw during a handshake: the detailed leaf (with its chain), which
+ * costs more to convert than the handshake's own JavaScript, and its verdict for that host name,
+ * so the TLS step neither fetches the chain nor checks the name a second time.
+ */
+const handshakeChecks = new WeakMap<tls.TLSSocket, { host: string; leaf: tls.DetailedPeerCertificate; nameError: Error | undefined }>();
 
 export interface TlsConnectOptions {
   host: string;
@@ -136,8 +140,9 @@ export function tlsHandshake(socket: Socket, options: TlsConnectOptions): Promis
       // Node fetches the detailed certificate for its own name check when the chain is trusted;
       // keep it (the verdict is Node's own) so the TLS step does not fetch it a second time.
       checkServerIdentity: (hostname, cert) => {
-        detailedLeaves.set(tlsSocket, cert as tls.DetailedPeerCertificate);
-        return tls.checkServerIdentity(hostname, cert);
+        const nameError = tls.checkServerIdentity(hostname, cert);
+        handshakeChecks.set(tlsSocket, { host: hostname, leaf: cert as tls.DetailedPeerCertificate, nameError });
+        return nameError;
       },
       secureContext: options.legacy ? undefined : secureContextFor(options.extraCaPem, options.withSystemStore),
       ...(options.legacy ? { minVersion: 'TLSv1' as const, ciphers: 'DEFAULT@SECLEVEL=0' } : {}),
@@ -164,19 +169,23 @@ export function tlsHandshake(socket: Socket, options: TlsConnectOptions): Promis
   });
 }
 
+/** "CN=mail.example.com, O=Example": the name's attributes in the certificate's order. */
 function nameString(name: tls.Certificate | undefined): string {
   if (!name) return '';
-  return Object.entries(name)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
-    .join(', ');
+  let out = '';
+  for (const [k, v] of Object.entries(name)) out += `${out ? ', ' : ''}${k}=${Array.isArray(v) ? v.join('+') : v}`;
+  return out;
 }
 
 /** Summarises the peer certificate; pass the leaf from getPeerCertificate(true), which is costly to fetch twice. */
 export function describeCertificate(leaf: tls.DetailedPeerCertificate | undefined): CertificateInfo | undefined {
   if (!leaf || !leaf.raw) return undefined;
-  const chain: string[] = [];
-  let current: tls.DetailedPeerCertificate | undefined = leaf;
-  const seen = new Set<string>();
+  // Each name is written out once: the leaf's subject heads the chain and is compared with its issuer.
+  const subject = nameString(leaf.subject);
+  const issuer = nameString(leaf.issuer);
+  const chain: string[] = [subject];
+  const seen = new Set<string>([leaf.fingerprint256]);
+  let current: tls.DetailedPeerCertificate | undefined = leaf.issuerCertificate;
   while (current && current.raw && !seen.has(current.fingerprint256) && chain.length < 10) {
     seen.add(current.fingerprint256);
     chain.push(nameString(current.subject));
@@ -188,15 +197,15 @@ export function describeCertificate(leaf: tls.DetailedPeerCertificate | undefine
     .filter(Boolean)
     .map((s) => s.replace(/^IP Address:/, 'IP:'));
   return {
-    subject: nameString(leaf.subject),
-    issuer: nameString(leaf.issuer),
+    subject,
+    issuer,
     subjectAltNames: sans,
     validFrom: new Date(leaf.valid_from).toISOString(),
     validTo: validTo.toISOString(),
     daysToExpiry: Math.floor((validTo.getTime() - Date.now()) / 86_400_000),
     fingerprint256: leaf.fingerprint256,
     serialNumber: leaf.serialNumber,
-    selfSigned: nameString(leaf.subject) === nameString(leaf.issuer),
+    selfSigned: subject === issuer,
     chainSubjects: chain,
   };
 }
@@ -314,7 +323,8 @@ export async function tlsStep(
 
   const protocol = tlsSocket.getProtocol() ?? 'unknown';
   const cipher = tlsSocket.getCipher();
-  const peer = checkPeer(tlsSocket, options.host, detailedLeaves.get(tlsSocket) ?? tlsSocket.getPeerCertificate(true));
+  const seen = handshakeChecks.get(tlsSocket);
+  const peer = seen ? checkPeer(tlsSocket, options.host, seen.leaf, seen.host === options.host ? seen : undefined) : checkPeer(tlsSocket, options.host);
   const leaf = peer.leaf;
   const cert = describeCertificate(leaf);
   b.evidence.tlsProtocol = protocol;
