@@ -26,13 +26,18 @@ export interface HandRolledResult {
   statuses: number[];
 }
 
+/** Called after each part of the work with its name, for a caller that splits the CPU by part (probeCpuSplit.ts). */
+export type PartMark = (part: 'dns' | 'tcp' | 'tls' | 'optionsAnonymous' | 'optionsAuthenticated') => void;
+
 /** Lookup, TCP and a verified TLS handshake, by hand: the network work both baselines share. */
-async function openVerifiedSocket(target: URL, port: number, context: tls.SecureContext): Promise<tls.TLSSocket> {
+async function openVerifiedSocket(target: URL, port: number, context: tls.SecureContext, mark?: PartMark): Promise<tls.TLSSocket> {
   const { address } = await lookup(target.hostname);
+  mark?.('dns');
   const raw = await new Promise<net.Socket>((resolve, reject) => {
     const s = net.connect({ host: address, port }, () => resolve(s));
     s.once('error', reject);
   });
+  mark?.('tcp');
   return new Promise<tls.TLSSocket>((resolve, reject) => {
     const s = tls.connect({ socket: raw, secureContext: context, servername: target.hostname }, () => {
       if (!s.authorized) reject(new Error(`untrusted: ${String(s.authorizationError)}`));
@@ -118,9 +123,10 @@ class ResponseReader {
  * bookkeeping) with nothing else: no judging, no evidence. What runProbe takes beyond this is
  * the engine's own; what this takes beyond handRolledProbe is undici's.
  */
-export async function handRolledWithUndici(url: string, context: tls.SecureContext, authorization: string): Promise<HandRolledResult> {
+export async function handRolledWithUndici(url: string, context: tls.SecureContext, authorization: string, mark?: PartMark): Promise<HandRolledResult> {
   const target = new URL(url);
-  const socket = await openVerifiedSocket(target, Number(target.port || 443), context);
+  const socket = await openVerifiedSocket(target, Number(target.port || 443), context, mark);
+  mark?.('tls');
   const { Client: UndiciClient, request: undiciRequest } = undici();
   const client = new UndiciClient(target.origin, { connect: (_options, callback) => void setImmediate(() => callback(null, socket)), pipelining: 1 });
   try {
@@ -129,6 +135,7 @@ export async function handRolledWithUndici(url: string, context: tls.SecureConte
       const response = await undiciRequest.call(client, { method: 'OPTIONS', path: target.pathname, headers: { 'User-Agent': 'bench', ...(auth ? { Authorization: auth } : {}) } });
       await response.body.dump();
       statuses.push(response.statusCode);
+      mark?.(auth ? 'optionsAuthenticated' : 'optionsAnonymous');
     }
     return { statuses };
   } finally {
