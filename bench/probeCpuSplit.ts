@@ -5,20 +5,21 @@
 // evidence and the event loop's work for its I/O. Not one of `npm run bench`'s figures: a tool for
 // finding the engine's own work, and for comparing two builds in one process.
 //
-//   node out/bench/probeCpuSplit.js [probes, default 600] [--against OTHER_OUT_DIR]
+//   node out/bench/probeCpuSplit.js [probes, default 600] [--against OTHER_BUILD/dist/engine.js]
 //
-// --against loads runProbe from another build's out/ directory (e.g. a copy of out/ made before a
-// change) as a third side, so before and after meet the same load.
-import { join } from 'node:path';
+// runProbe is the shipped bundle, dist/engine.js, as in figure 1. --against loads runProbe from
+// another module (another build's dist/engine.js, e.g. of main before a change) as a third side,
+// so before and after meet the same load.
+import { resolve as resolvePath } from 'node:path';
+import { loadavg } from 'node:os';
 import * as tls from 'node:tls';
 import { findScenario } from '../src/lab/scenarios';
 import type { ProbeOptions } from '../src/probe/probeOptions';
 import type { ProbeRun } from '../src/probe/runModel';
 import { basicAuthorization } from '../src/probe/requestAuthorization';
-import { runProbe } from '../src/probe/probe';
 import { handRolledWithUndici } from './handRolledProbe';
 import { startLabInChild } from './labProcess';
-import { round } from './stats';
+import { round, shippedEngine } from './stats';
 
 const SCENARIO = 'exchange2016-healthy';
 const WARM_UP = 40;
@@ -67,11 +68,11 @@ async function main(): Promise<void> {
       mark('end');
       if (run.outcome !== 'passed') throw new Error(`the probe did not pass: ${run.outcome}`);
     };
-    const sides: Array<[string, (split: Split) => Promise<void>]> = [['runProbe', engineSide(runProbe)]];
+    const sides: Array<[string, (split: Split) => Promise<void>]> = [['runProbe', engineSide(shippedEngine().runProbe)]];
     if (againstAt >= 0) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const other = require(join(args[againstAt + 1], 'src', 'probe', 'probe.js')) as { runProbe: typeof runProbe };
-      sides.push([`runProbe (${args[againstAt + 1]})`, engineSide(other.runProbe)]);
+      const other = require(resolvePath(args[againstAt + 1])) as ReturnType<typeof shippedEngine>;
+      sides.push(['runProbe (--against)', engineSide(other.runProbe)]);
     }
     sides.push([
       'undici floor',
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
     const total = (name: string) => [...splits.get(name)!.values()].reduce((a, b) => a + b, 0) / probes;
     const width = Math.max(...sides.map(([name]) => name.length), 10);
     const line = (label: string, cells: string[]) => `${label.padEnd(34)}${cells.map((c) => c.padStart(width + 2)).join('')}`;
-    process.stdout.write(`CPU per probe (ms), ${probes} probes per side, interleaved; load average ${(await import('node:os')).loadavg()[0].toFixed(2)}\n`);
+    process.stdout.write(`CPU per probe (ms), ${probes} probes per side, interleaved; load average ${loadavg()[0].toFixed(2)}\n`);
     process.stdout.write(`${line('part', sides.map(([name]) => name))}\n`);
     for (const part of parts) process.stdout.write(`${line(part, sides.map(([name]) => round(perProbe(name, part), 3).toFixed(3)))}\n`);
     process.stdout.write(`${line('total', sides.map(([name]) => round(total(name), 3).toFixed(3)))}\n`);

@@ -5,15 +5,15 @@ import * as tls from 'node:tls';
 import { startLab } from '../src/lab/labServer';
 import { findScenario } from '../src/lab/scenarios';
 import { basicAuthorization } from '../src/probe/requestAuthorization';
-import { runProbe } from '../src/probe/probe';
 import { handRolledProbe, handRolledWithUndici } from './handRolledProbe';
-import { median, round, row, settle, timed, type BenchRow } from './stats';
+import { median, round, row, settle, shippedEngine, timed, type BenchRow } from './stats';
 
 const SCENARIO = 'exchange2016-healthy';
 const WARM_UP = 8;
 const ITERATIONS = 40;
 
 export async function probeOverhead(): Promise<BenchRow[]> {
+  const { runProbe } = shippedEngine();
   const lab = await startLab({ scenarios: [SCENARIO] });
   try {
     const url = lab.urlFor(SCENARIO);
