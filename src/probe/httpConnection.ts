@@ -5,6 +5,10 @@
 // the Authorization value redacted, and the body is read only up to a bound.
 import type { Socket } from 'node:net';
 import type { Client as UndiciClient } from 'undici';
+import { abortReason } from './abortable';
+import { checkConnection, checkOrigin, CredentialGateError, type GateRefusal, type VerifiedEndpoint } from './credentialGate';
+import type { FailureCategory, HttpExchange } from './runModel';
+import { redactUrlUserInfo } from './urlUserInfo';
 
 // Only undici's HTTP/1 client is needed; its package root would also bundle fetch, WebSocket
 // and friends (twice the size in dist/engine.js).
@@ -20,9 +24,6 @@ const { ClientDestroyedError } = require('undici/lib/core/errors') as { ClientDe
  */
 const CONNECTION_CLOSED = new ClientDestroyedError();
 void CONNECTION_CLOSED.stack;
-import { abortReason } from './abortable';
-import { checkConnection, checkOrigin, CredentialGateError, type GateRefusal, type VerifiedEndpoint } from './credentialGate';
-import type { FailureCategory, HttpExchange } from './runModel';
 
 export interface HttpLimits {
   headersTimeoutMs: number;
@@ -267,21 +268,20 @@ export class ProbeHttpConnection {
         if (settled) return;
         settled = true;
         signal.removeEventListener('abort', onAbort);
-        // responseHeaders is this request's own copy: scrubbed in place, pairs replaced only where a secret was.
-        if (secrets.length) {
-          for (let i = 0; i < responseHeaders.length; i++) {
-            const pair = responseHeaders[i];
-            const name = scrub(pair[0]);
-            const value = scrub(pair[1]);
-            if (name !== pair[0] || value !== pair[1]) responseHeaders[i] = [name, value];
-          }
+        // responseHeaders is this request's own copy: scrubbed in place, pairs replaced only where a
+        // secret or a URL's user info was.
+        for (let i = 0; i < responseHeaders.length; i++) {
+          const pair = responseHeaders[i];
+          const name = scrub(pair[0]);
+          const value = redactUrlUserInfo(scrub(pair[1]));
+          if (name !== pair[0] || value !== pair[1]) responseHeaders[i] = [name, value];
         }
         exchange.response = {
           statusCode: status ?? 0,
           statusText: scrub(statusText),
           headers: responseHeaders,
           bodyBytes,
-          bodySnippet: request.binaryBody ? '' : scrub(Buffer.concat(snippet).toString('utf8')),
+          bodySnippet: request.binaryBody ? '' : redactUrlUserInfo(scrub(Buffer.concat(snippet).toString('utf8'))),
           bodyTruncated: truncated,
         };
         this.log(`← ${status} ${exchange.response.statusText}${truncated ? ' (body cut short by the probe)' : ''}`);

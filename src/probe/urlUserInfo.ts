@@ -30,3 +30,23 @@ export function removeUserInfo(input: string): UserInfoSplit {
   }
   return { text: input, had: false, hadPassword: false };
 }
+
+/** What stands where a URL's user info was, in text a server sent. */
+export const USER_INFO_REMOVED = '[user info removed]';
+/** A URL inside free text (a header, XML, JSON): it ends at white space, a quote or an angle bracket. */
+const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s<>"'`]+/gi;
+
+/**
+ * Text a server sent (a Location, an X-MS-Location, an Autodiscover answer), with the user info of
+ * every URL in it replaced: a server may hand out "https://user:password@host/…", and that password
+ * is kept nowhere, as one typed by the user is not. The URL stays readable and points where it did.
+ */
+export function redactUrlUserInfo(text: string): string {
+  if (!text.includes('@') || !text.includes('://')) return text;
+  return text.replace(URL_IN_TEXT, (url) => {
+    const split = removeUserInfo(url);
+    if (!split.had) return url;
+    const scheme = SCHEME.exec(url)?.[0] ?? '';
+    return `${scheme}${USER_INFO_REMOVED}@${split.text.slice(scheme.length)}`;
+  });
+}

@@ -9,7 +9,7 @@ import { renderRunMarkdown } from '../../src/diagnosis/markdownReport';
 import { diagnose } from '../../src/diagnosis/diagnose';
 import { HistoryStore } from '../../src/history/historyStore';
 import { normalizeTarget } from '../../src/probe/targetInput';
-import { removeUserInfo } from '../../src/probe/urlUserInfo';
+import { redactUrlUserInfo, removeUserInfo } from '../../src/probe/urlUserInfo';
 import { withoutCredentials } from '../../src/extension/serverKey';
 import { useHostileServers } from '../hostile/hostileServers';
 import { assertNoStackTrace, cliArgs, probeHostile, runCli } from '../hostile/probeHarness';
@@ -23,6 +23,21 @@ function leaks(text: string, password: string): string | undefined {
   for (const part of password.split(/[/?#@: ]/).filter((p) => p.length >= 3)) forms.push(part);
   return forms.find((f) => text.includes(f));
 }
+
+describe('redactUrlUserInfo: URLs inside what a server sent', () => {
+  const cases: Array<[string, string]> = [
+    ['https://svc:pa$$@mail.contoso.com/Microsoft-Server-ActiveSync', 'https://[user info removed]@mail.contoso.com/Microsoft-Server-ActiveSync'],
+    ['<Url>https://svc:p@ss/w?rd@eas.contoso.com/Microsoft-Server-ActiveSync</Url>', '<Url>https://[user info removed]@eas.contoso.com/Microsoft-Server-ActiveSync</Url>'],
+    ['{"Protocol":"ActiveSync","Url":"https://jdoe@outlook.office365.com/Microsoft-Server-ActiveSync"}', '{"Protocol":"ActiveSync","Url":"https://[user info removed]@outlook.office365.com/Microsoft-Server-ActiveSync"}'],
+    ['see http://a:b@one.example and https://c:d@two.example/x', 'see http://[user info removed]@one.example and https://[user info removed]@two.example/x'],
+  ];
+  for (const [sent, kept] of cases) {
+    it(`${JSON.stringify(sent)} keeps no user info`, () => assert.equal(redactUrlUserInfo(sent), kept));
+  }
+  for (const untouched of ['https://mail.contoso.com/Microsoft-Server-ActiveSync?User=jdoe@contoso.com&DeviceId=1', 'jdoe@contoso.com', 'Negotiate, NTLM, Basic realm="mail"', '']) {
+    it(`${JSON.stringify(untouched)} is left as sent`, () => assert.equal(redactUrlUserInfo(untouched), untouched));
+  }
+});
 
 describe('credentials typed in the server address', function () {
   this.timeout(20_000);

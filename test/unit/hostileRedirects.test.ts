@@ -100,6 +100,31 @@ describe('hostile servers: redirects and untrusted certificates never carry the 
     assert.equal(withCredentials(other).length, 0, 'credentials reached the other host');
   });
 
+  // A server may hand out a URL with a user name and password in it. Nothing of them is kept (the
+  // same rule as for an address the user types), and only the user's own credentials are ever sent.
+  const SERVER_PASSWORD = 'Srv-Secret-9x';
+  const withServerUserInfo = (origin: string, path: string) => origin.replace('https://', `https://svcacct:${SERVER_PASSWORD}@`) + path;
+
+  it('451 naming a URL with user:password@ on the same server: followed with the user\'s credentials, the server\'s password kept nowhere', async () => {
+    const other = '/mailbox/Microsoft-Server-ActiveSync';
+    const server: HostileServer = await start('redirect451', { location: (r) => (r.path === other ? server.url : withServerUserInfo(server.origin, other)) });
+    const run = await probeHostile(server, CREDENTIALS);
+    const followed = withCredentials(server).find((r) => r.path === other);
+    assert.ok(followed, 'the 451 was not followed, so the check proves nothing');
+    assert.equal(Buffer.from(followed.authorization!.split(' ')[1], 'base64').toString(), `${CREDENTIALS.userName}:${CREDENTIALS.password}`);
+    const kept = JSON.stringify(run);
+    assert.ok(!kept.includes(SERVER_PASSWORD) && !kept.includes('svcacct'), 'the URL\'s user info was kept in the run');
+    assert.ok(kept.includes(`https://[user info removed]@${server.origin.slice('https://'.length)}${other}`), 'the X-MS-Location evidence no longer shows where it pointed');
+  });
+
+  it('a 302 whose Location carries user:password@ keeps neither in the run', async () => {
+    const redirecting = await start('redirect302', { location: () => withServerUserInfo('https://mail.contoso.example', '/owa/') });
+    const run = await probeHostile(redirecting, CREDENTIALS);
+    const step = assertEndedWith(run, 'optionsAuthenticated', 'http.redirectOtherHost');
+    assert.ok(step.details.some((d) => d.label === 'Location' && d.value === 'https://[user info removed]@mail.contoso.example/owa/'));
+    assert.ok(!JSON.stringify(run).includes(SERVER_PASSWORD));
+  });
+
   // The lab's own tests (probeLabScenarios, diagnosisAgainstLab) judge each certificate in depth,
   // TLS 1.0-only included; here the point is only that nothing crosses an untrusted handshake.
   for (const [certificate, category] of [['expired', 'tls.expired'], ['selfSigned', 'tls.selfSigned'], ['wrongName', 'tls.nameMismatch']] as const) {
