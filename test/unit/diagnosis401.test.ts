@@ -128,6 +128,21 @@ describe('diagnose: OPTIONS 401', () => {
     for (const cause of d.causes) assert.doesNotMatch(cause.explanation, /refused the credentials/, cause.id);
   });
 
+  it('when the password never left, the 2003 hand-over cause weighs it against, and a DOMAIN\\user name is not called refused', () => {
+    const run = buildRun({
+      userName: 'CONTOSO\\alice',
+      steps: { optionsAnonymous: { status: 'failed', category: 'http.schemeNotOffered', evidence: { challenges: [challenge('Negotiate'), challenge('NTLM')] } } },
+    });
+    const d = diagnose(run);
+    assert.equal(d.causes[0].id, 'auth.schemeNotOffered');
+    assert.equal(causeOf(d, 'auth.userNameForm'), undefined, d.causes.map((c) => c.id).join(', '));
+    const coexistence = causeOf(d, 'auth.coexistence2003IwaMissing')!;
+    assert.ok(coexistence, 'listed, with what speaks against it');
+    assert.equal(coexistence.confidence, 'low');
+    assert.ok(coexistence.against.some((e) => e.label.startsWith('Failure (http.schemeNotOffered)')), JSON.stringify(coexistence.against));
+    assert.ok(!coexistence.supporting.some((e) => e.label.startsWith('Failure')), 'the refusal that never happened is not evidence for the hand-over failing');
+  });
+
   it('a bare on-premises user name raises the user-name-form cause without outranking the password', () => {
     const d = diagnose(unauthorizedRun({ userName: 'alice' }));
     const form = causeOf(d, 'auth.userNameForm')!;

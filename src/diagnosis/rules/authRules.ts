@@ -40,7 +40,8 @@ export const authRules: DiagnosisRule = (facts) => {
   if (scheme) causes.push(scheme);
   const directory = activeSyncDirectoryAuth(facts, a);
   if (directory) causes.push(directory);
-  const form = userNameForm(facts, a);
+  // "The DOMAIN\\user form was refused" needs a refusal: not when the credentials never left.
+  const form = unauthorized ? userNameForm(facts, a) : undefined;
   if (form) causes.push(form);
   return causes;
 };
@@ -234,6 +235,13 @@ function coexistence2003(facts: RunFacts, a: AuthAnalysis, failure: EvidenceRef)
   if (a.rejected.length > 0 && a.accepted.length === 0) {
     score = Math.min(score, 15);
     against.push(...a.rejected);
+  }
+  if (a.usedNotOffered) {
+    // The method used was not offered, so the password never left: no front end had anything to
+    // hand on to a back end, and this 401 says nothing about that hand-over.
+    score = Math.min(score, 10);
+    supporting.splice(supporting.indexOf(failure), 1);
+    against.push(failure, ...a.challenges);
   }
   return makeCause({
     id: 'auth.coexistence2003IwaMissing',
