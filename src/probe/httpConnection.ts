@@ -30,7 +30,17 @@ export interface HttpLimits {
   bodyTimeoutMs: number;
   maxHeaderBytes: number;
   maxBodyBytes: number;
+  /**
+   * When the run's overall limit ends (epoch ms), if the connection belongs to a run: a body still
+   * arriving then is cut a moment before, so the step reading it fails with its own reason.
+   */
+  runEndsAt?: number;
 }
+
+/** How long before the run's end a body still arriving is cut: time for the step to finish with its own reason. */
+const RUN_END_MARGIN_MS = 250;
+/** The code of a body that kept arriving, each part within bodyTimeoutMs, past the whole answer's limit. */
+const BODY_TOO_SLOW = 'BODY_TOO_SLOW';
 
 export interface HttpRequest {
   method: 'OPTIONS' | 'GET' | 'POST';
@@ -121,6 +131,8 @@ export function classifyHttpError(error: unknown, limits: HttpLimits): HttpError
   switch (code) {
     case 'UND_ERR_HEADERS_TIMEOUT':
       return { code, category: 'http.timeout', message: `The server did not finish sending response headers within ${limits.headersTimeoutMs} ms.` };
+    case BODY_TOO_SLOW:
+      return { code, category: 'http.timeout', message };
     case 'UND_ERR_BODY_TIMEOUT':
       return { code, category: 'http.timeout', message: `The server stopped sending the response body for ${limits.bodyTimeoutMs} ms.` };
     case 'UND_ERR_HEADERS_OVERFLOW':
@@ -254,7 +266,12 @@ export class ProbeHttpConnection {
       let bodyIncomplete = false;
       let truncated = false;
       let abortRequest: ((reason?: Error) => void) | undefined;
+      // One timer per request: first the headers limit, then (only if the body is still arriving
+      // when it fires) the limit on the whole answer, headers limit plus bodyTimeoutMs from the
+      // request, cut short of the run's end. undici's bodyTimeout only bounds the gap between
+      // chunks, so a body dripped a byte at a time would otherwise run until the overall limit.
       let headersTimer: NodeJS.Timeout | undefined;
+      let sentAt = 0;
       let settled = false;
 
       const onAbort = () => {
@@ -314,15 +331,37 @@ export class ProbeHttpConnection {
               abortRequest = abort;
               if (signal.aborted) abort(abortReason(signal));
               // undici's own header timer ticks in whole seconds; this one holds the probe to headersMs.
-              headersTimer = setTimeout(() => {
-                const error = Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
-                abort(error);
+              sentAt = Date.now();
+              const headersLimit = request.headersTimeoutMs ?? this.limits.headersTimeoutMs;
+              const runCutAt = (this.limits.runEndsAt ?? Infinity) - RUN_END_MARGIN_MS;
+              const wholeAnswerAt = Math.min(sentAt + headersLimit + this.limits.bodyTimeoutMs, runCutAt);
+              const headersAt = sentAt + headersLimit;
+              const onLimit = () => {
+                const now = Date.now();
+                if (status === undefined) {
+                  // Before the headers limit, only the run's end can have fired: the overall limit speaks for it.
+                  if (now < headersAt - 1) return;
+                  const error = Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+                  abort(error);
+                  finishError(error);
+                  return;
+                }
+                if (now < wholeAnswerAt - 1) {
+                  headersTimer = setTimeout(onLimit, wholeAnswerAt - now);
+                  return;
+                }
+                const message =
+                  `The server kept sending the response body too slowly: ${bodyBytes} byte${bodyBytes === 1 ? '' : 's'} in ${now - sentAt} ms, ` +
+                  `and the answer was still unfinished when the probe stopped waiting (each part came within the ${this.limits.bodyTimeoutMs} ms gap limit).`;
+                const error = Object.assign(new Error(message), { code: BODY_TOO_SLOW });
+                // Settle first: aborting lets undici report the cut, which would otherwise read as a merely incomplete answer.
                 finishError(error);
-              }, request.headersTimeoutMs ?? this.limits.headersTimeoutMs);
+                abort(error);
+              };
+              headersTimer = setTimeout(onLimit, Math.max(0, Math.min(headersAt, runCutAt) - sentAt));
             },
             onHeaders: (statusCode: number, rawHeaders: Buffer[] | string[] | null, _resume: () => void, text: string) => {
               if (statusCode < 200) return true; // 1xx interim responses: keep waiting for the real one
-              clearTimeout(headersTimer);
               status = statusCode;
               statusText = text ?? '';
               responseHeaders = decodeRawHeaders(rawHeaders);

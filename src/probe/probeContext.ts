@@ -95,6 +95,7 @@ export class ProbeContext {
       bodyTimeoutMs: this.timeouts.bodyMs,
       maxHeaderBytes: options.limits?.maxHeaderBytes ?? 64 * 1024,
       maxBodyBytes: options.limits?.maxBodyBytes ?? 256 * 1024,
+      runEndsAt: this.startedAt.getTime() + this.timeouts.overallMs,
     };
     this.log = options.log ?? (() => undefined);
     this.env = options.env ?? process.env;

@@ -12,6 +12,7 @@ export type HostileKind =
   | 'tlsSilentHttp'
   | 'slowHeaders'
   | 'endlessBody'
+  | 'slowBody'
   | 'hugeHeader'
   | 'manyHeaders'
   | 'badStatusLine'
@@ -37,8 +38,10 @@ export interface HostileOptions {
   closeAfterAuthenticated?: boolean;
   /** badStatusLine: the status line to send. */
   statusLine?: string | Buffer;
-  /** slowHeaders: milliseconds between bytes (default 100, faster than any sane headersMs). */
+  /** slowHeaders / slowBody: milliseconds between bytes (default 100, faster than any sane headersMs or bodyMs). */
   byteIntervalMs?: number;
+  /** slowBody: which answer drips (default the anonymous OPTIONS). */
+  drip?: 'anonymous' | 'authenticated' | 'commands';
   /** exchange: extra raw header lines (strings or raw bytes) on every response. */
   extraHeaders?: Array<string | Buffer>;
   /** exchange: the realm in the Basic challenge of the anonymous 401. */
@@ -138,6 +141,34 @@ export async function startHostileServer(kind: HostileKind, o: HostileOptions = 
           pump();
         },
       });
+    case 'slowBody': {
+      // Answers at once, then drips the body a byte at a time, each byte well inside the gap limit
+      // between body chunks, so only a limit on the whole answer can stop it. `drip` picks which
+      // answer drips; the others are a healthy Exchange's (401 Basic challenge, then 200).
+      const dripping = (r: RecordedRequest, s: Socket) => {
+        const body = Buffer.alloc(4096, 0x61);
+        const contentType = r.method === 'POST' ? 'application/vnd.ms-sync.wbxml' : 'text/html';
+        const status = r.authorization ? 'HTTP/1.1 200 OK' : 'HTTP/1.1 401 Unauthorized';
+        const lines = r.authorization ? EAS_HEADERS : anonymousChallenge(o.realm);
+        s.write(`${status}\r\n${lines.join('\r\n')}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`);
+        let i = 0;
+        const timer = setInterval(() => {
+          if (s.destroyed || i >= body.length) return clearInterval(timer);
+          s.write(body.subarray(i, ++i));
+        }, o.byteIntervalMs ?? 100);
+        s.once('close', () => clearInterval(timer));
+      };
+      const drip = o.drip ?? 'anonymous';
+      return startRawServer({
+        ...base,
+        onRequest: (r, s) => {
+          const drips = drip === 'anonymous' ? !r.authorization : drip === 'authenticated' ? Boolean(r.authorization) && r.method === 'OPTIONS' : r.method === 'POST';
+          if (drips) return dripping(r, s);
+          if (!r.authorization) return writeResponse(s, 'HTTP/1.1 401 Unauthorized', anonymousChallenge(o.realm));
+          writeResponse(s, 'HTTP/1.1 200 OK', EAS_HEADERS);
+        },
+      });
+    }
     case 'hugeHeader':
       return startRawServer({
         ...base,

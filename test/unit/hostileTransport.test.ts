@@ -85,6 +85,38 @@ describe('hostile servers: transport and HTTP framing', function () {
     assert.ok(JSON.stringify(run).length < 100_000, 'the run holds more than a snippet of the body');
   });
 
+  // One byte every 100 ms keeps each gap well inside bodyMs (300 ms): only a limit on the whole
+  // answer (headersMs + bodyMs from the request) stops the drip before the overall limit does.
+  const DRIP_SUMMARY = /kept sending the response body too slowly: \d+ bytes? in \d+ ms/;
+
+  it('an OPTIONS answer whose body drips one byte at a time ends in http.timeout on that step, not at the overall limit', async () => {
+    const server = await start('slowBody', { byteIntervalMs: 100 });
+    const run = await probeHostile(server);
+    const step = assertEndedWith(run, 'optionsAnonymous', 'http.timeout');
+    assert.match(step.summary, DRIP_SUMMARY);
+    assertNotOverall(run);
+    assert.ok(run.durationMs < HOSTILE_TIMEOUTS.overallMs, `the run took ${run.durationMs} ms`);
+  });
+
+  it('a command answer whose body drips one byte at a time ends in http.timeout on that command step', async () => {
+    const server = await start('slowBody', { byteIntervalMs: 100, drip: 'commands' });
+    const run = await probeHostile(server, { userName: 'jdoe', password: 'secret-pass', timeouts: { overallMs: 4000 } });
+    const failed = flatSteps(run).find((s) => s.status === 'failed');
+    assert.ok(failed, `no failed step: ${run.steps.map((s) => `${s.id} ${s.status}`).join(', ')}`);
+    assert.equal(failed.failure?.category, 'http.timeout', `${failed.id}: ${failed.summary}`);
+    assert.match(failed.summary, DRIP_SUMMARY);
+    assertNotOverall(run);
+  });
+
+  it('the dripped body is cut at the run\'s own limit when that comes first, and still names the slow answer', async () => {
+    // headersMs + bodyMs (10 s) is beyond the overall limit: the answer must be cut before the run's end.
+    const server = await start('slowBody', { byteIntervalMs: 100 });
+    const run = await probeHostile(server, { timeouts: { headersMs: 5000, bodyMs: 5000, overallMs: 2500 } });
+    const step = assertEndedWith(run, 'optionsAnonymous', 'http.timeout');
+    assert.match(step.summary, DRIP_SUMMARY);
+    assertNotOverall(run);
+  });
+
   // The size cap must stop these, whatever the clock says: under CPU load the 300 ms header timer
   // could otherwise fire while the parser is still counting bytes, and the test would race two protections.
   const SIZE_NOT_TIME = { headersMs: 5000, overallMs: 8000 };

@@ -16,7 +16,7 @@ export const transportRules = categoryRule([
     id: 'http.timeout',
     title: 'The server accepted the request but did not answer in time',
     score: 70,
-    explanation: 'The connection and TLS worked, then no response came. The front end may be waiting on a back-end or mailbox server that is down or slow, or a proxy holds the request.',
+    explanation: 'The connection and TLS worked, then no complete response came in time (nothing, or a body that kept trickling in). The front end may be waiting on a back-end or mailbox server that is down or slow, or a proxy holds the request.',
     checks: ['Check the Exchange services and the application event log on the front end and mailbox servers.', 'Check proxies or load balancers for a request timeout on this path.'],
     checklistIds: [CHECKLIST_ID.unavailable503],
   },
