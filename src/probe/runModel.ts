@@ -192,6 +192,11 @@ export interface AuthChallenge {
   params: Record<string, string>;
   /** token68 payload (NTLM/Negotiate continuation) when present. */
   token?: string;
+  /**
+   * NTLM/Negotiate only: what followed the scheme when it is not a token68 (not Base64), as sent
+   * (cut at 256 characters). The scheme's challenge is then malformed, never a second scheme.
+   */
+  malformedToken?: string;
 }
 
 export type ServerProduct =

@@ -1,11 +1,15 @@
 // Parses WWW-Authenticate (RFC 7235) into challenges. Servers send them either as separate
 // header lines (IIS: "Negotiate", "NTLM", "Basic realm=…") or folded into one line
 // (Exchange Online: `Bearer client_id="…", trusted_issuers="…",Negotiate,NTLM,Basic realm="…"`);
-// both forms, quoted strings with escapes and token68 payloads are handled. Never throws.
+// both forms, quoted strings with escapes and token68 payloads are handled; a non-token68 after
+// NTLM or Negotiate is kept as that scheme's malformed token. Never throws.
 import type { AuthChallenge } from '../probe/runModel';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/;
 const MAX_CHALLENGES = 64;
+/** Schemes whose only parameter is a token68. */
+const TOKEN68_ONLY = /^(ntlm|negotiate)$/i;
+const MAX_MALFORMED_TOKEN = 256;
 
 export function parseWwwAuthenticate(values: readonly string[]): AuthChallenge[] {
   const challenges: AuthChallenge[] = [];
@@ -40,6 +44,16 @@ function parseOne(input: string, out: AuthChallenge[]): void {
     if (t68) {
       challenge.token = t68[1];
       rest = rest.slice(t68[1].length);
+      continue;
+    }
+
+    // NTLM and Negotiate carry only a token68 (RFC 4559): anything else up to the next comma is
+    // their token, malformed, rather than parameters or a second scheme.
+    if (TOKEN68_ONLY.test(scheme)) {
+      const raw = /^[^,]*/.exec(rest)?.[0] ?? '';
+      const text = raw.trim();
+      if (text) challenge.malformedToken = text.slice(0, MAX_MALFORMED_TOKEN);
+      rest = rest.slice(raw.length);
       continue;
     }
 
@@ -88,6 +102,7 @@ export function describeChallenges(challenges: readonly AuthChallenge[]): string
         const id = c.params.client_id ? ` client_id ${c.params.client_id}` : '';
         return `Bearer${id}`;
       }
+      if (c.malformedToken !== undefined) return `${c.scheme} (malformed token)`;
       return c.scheme;
     })
     .join(', ');

@@ -13,6 +13,7 @@ export type HostileKind =
   | 'slowHeaders'
   | 'endlessBody'
   | 'slowBody'
+  | 'ntlmChallenge'
   | 'hugeHeader'
   | 'manyHeaders'
   | 'badStatusLine'
@@ -40,6 +41,8 @@ export interface HostileOptions {
   statusLine?: string | Buffer;
   /** slowHeaders / slowBody: milliseconds between bytes (default 100, faster than any sane headersMs or bodyMs). */
   byteIntervalMs?: number;
+  /** ntlmChallenge: the WWW-Authenticate value of the answer to the NTLM negotiate message (leg 1). */
+  ntlmChallenge?: string | Buffer;
   /** slowBody: which answer drips (default the anonymous OPTIONS). */
   drip?: 'anonymous' | 'authenticated' | 'commands';
   /** exchange: extra raw header lines (strings or raw bytes) on every response. */
@@ -169,6 +172,16 @@ export async function startHostileServer(kind: HostileKind, o: HostileOptions = 
         },
       });
     }
+    case 'ntlmChallenge':
+      // Offers only NTLM (an IIS directory with Windows authentication alone), and answers the
+      // negotiate message with the challenge the test gives, on the same kept-alive connection.
+      return startRawServer({
+        ...base,
+        onRequest: (r, s) => {
+          const value = r.authorization?.startsWith('NTLM ') ? (o.ntlmChallenge ?? 'NTLM') : 'NTLM';
+          writeResponse(s, 'HTTP/1.1 401 Unauthorized', [Buffer.concat([Buffer.from('WWW-Authenticate: '), Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8')])]);
+        },
+      });
     case 'hugeHeader':
       return startRawServer({
         ...base,

@@ -86,6 +86,27 @@ describe('parseWwwAuthenticate', () => {
         { scheme: 'NTLM', params: {} },
       ],
     },
+    {
+      name: 'NTLM with a token that is not Base64: that scheme\'s malformed token, not a second scheme',
+      lines: ['NTLM not*base64!'],
+      expected: [{ scheme: 'NTLM', params: {}, malformedToken: 'not*base64!' }],
+    },
+    {
+      name: 'Negotiate with words after it, then a good challenge on the same line',
+      lines: ['Negotiate TlRM TVNT, Basic realm="x"'],
+      expected: [
+        { scheme: 'Negotiate', params: {}, malformedToken: 'TlRM TVNT' },
+        { scheme: 'Basic', params: { realm: 'x' } },
+      ],
+    },
+    {
+      name: 'NTLM with auth-param syntax (NTLM has none) and padding in the middle',
+      lines: ['ntlm realm="x"', 'NTLM TlRM==TVNT'],
+      expected: [
+        { scheme: 'ntlm', params: {}, malformedToken: 'realm="x"' },
+        { scheme: 'NTLM', params: {}, malformedToken: 'TlRM==TVNT' },
+      ],
+    },
     { name: 'no header at all', lines: [], expected: [] },
     { name: 'an empty header line', lines: [''], expected: [] },
   ];
@@ -147,6 +168,10 @@ describe('offeredSchemes and describeChallenges', () => {
       'Bearer client_id 00000002-0000-0ff1-ce00-000000000000, Negotiate, NTLM, Basic (realm "mail.contoso.com"), Basic (realm "dup")',
     );
     assert.equal(describeChallenges([]), 'none');
+  });
+
+  it('marks a malformed NTLM or Negotiate token', () => {
+    assert.equal(describeChallenges(parseWwwAuthenticate(['NTLM not*base64!', 'Basic realm="x"'])), 'NTLM (malformed token), Basic (realm "x")');
   });
 
   it('leaves out an empty realm, which IIS sends when none is configured', () => {

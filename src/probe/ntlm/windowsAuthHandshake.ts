@@ -109,7 +109,8 @@ type Extracted =
 function extractChallenge(leg1: HttpResult, scheme: WindowsScheme): Extracted {
   const challenges = parseWwwAuthenticate(headerValues(leg1.headers, 'www-authenticate'));
   const offered = [{ label: 'Authentication offered', value: describeChallenges(challenges) }];
-  const mine = challenges.find((c) => c.scheme.toLowerCase() === scheme.toLowerCase() && c.token);
+  const mine = challenges.find((c) => c.scheme.toLowerCase() === scheme.toLowerCase() && (c.token || c.malformedToken !== undefined));
+  if (mine?.malformedToken !== undefined) return bad(notToken68(scheme, mine.malformedToken), offered);
   if (!mine?.token) {
     const ntlmOffered = challenges.some((c) => c.scheme.toLowerCase() === 'ntlm');
     if (scheme === 'Negotiate') {
@@ -153,6 +154,14 @@ function extractChallenge(leg1: HttpResult, scheme: WindowsScheme): Extracted {
   const decoded = decodeChallengeMessage(bytes);
   if (!decoded.ok) return bad(decoded.error, offered);
   return { ok: true, challenge: decoded.message };
+}
+
+/** Why a token after NTLM or Negotiate is not one: where the first character outside token68 sits. */
+function notToken68(scheme: WindowsScheme, raw: string): string {
+  // A character outside token68, or one after the "=" padding that may only end it.
+  const outside = /[^A-Za-z0-9\-._~+/=]/.exec(raw)?.index ?? raw.search(/=[^=]/) + 1;
+  const where = outside > 0 || /^[^A-Za-z0-9\-._~+/]/.test(raw) ? `, the first one that cannot be there at position ${outside + 1}` : '';
+  return `the ${scheme} token in WWW-Authenticate is not Base64 (${raw.length} characters${where}).`;
 }
 
 function bad(message: string, details: Array<{ label: string; value: string }>): Extracted {
