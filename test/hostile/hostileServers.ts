@@ -122,13 +122,7 @@ export async function startHostileServer(kind: HostileKind, o: HostileOptions = 
       return startRawServer({
         ...base,
         onRequest: (_r, s) => {
-          const text = Buffer.from(`HTTP/1.1 401 Unauthorized\r\n${'X-Slow: dripping one byte at a time\r\n'.repeat(50)}\r\n`);
-          let i = 0;
-          const timer = setInterval(() => {
-            if (s.destroyed || i >= text.length) return clearInterval(timer);
-            s.write(text.subarray(i, ++i));
-          }, o.byteIntervalMs ?? 100);
-          s.once('close', () => clearInterval(timer));
+          dripBytes(s, Buffer.from(`HTTP/1.1 401 Unauthorized\r\n${'X-Slow: dripping one byte at a time\r\n'.repeat(50)}\r\n`), o.byteIntervalMs);
         },
       });
     case 'endlessBody':
@@ -154,12 +148,7 @@ export async function startHostileServer(kind: HostileKind, o: HostileOptions = 
         const status = r.authorization ? 'HTTP/1.1 200 OK' : 'HTTP/1.1 401 Unauthorized';
         const lines = r.authorization ? EAS_HEADERS : anonymousChallenge(o.realm);
         s.write(`${status}\r\n${lines.join('\r\n')}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`);
-        let i = 0;
-        const timer = setInterval(() => {
-          if (s.destroyed || i >= body.length) return clearInterval(timer);
-          s.write(body.subarray(i, ++i));
-        }, o.byteIntervalMs ?? 100);
-        s.once('close', () => clearInterval(timer));
+        dripBytes(s, body, o.byteIntervalMs);
       };
       const drip = o.drip ?? 'anonymous';
       return startRawServer({
@@ -246,6 +235,16 @@ export async function startHostileServer(kind: HostileKind, o: HostileOptions = 
         },
       });
   }
+}
+
+/** Writes `bytes` one at a time, `intervalMs` apart (default 100), until done or the socket closes. */
+function dripBytes(socket: Socket, bytes: Buffer, intervalMs = 100): void {
+  let i = 0;
+  const timer = setInterval(() => {
+    if (socket.destroyed || i >= bytes.length) return clearInterval(timer);
+    socket.write(bytes.subarray(i, ++i));
+  }, intervalMs);
+  socket.once('close', () => clearInterval(timer));
 }
 
 /** A TCP reset (RST), not a polite close; falls back to destroy where the socket can't reset. */
