@@ -5,7 +5,7 @@
 // fs's callback functions, promisified, rather than node:fs/promises: loading that module (its
 // FileHandle class and helpers) costs a few milliseconds, paid by every CLI run since the CLI's
 // entry imports UserFileError from here.
-import { close, closeSync, constants, fstat, fstatSync, open, openSync, read, readSync } from 'node:fs';
+import { close, closeSync, constants, fstat, fstatSync, open, openSync, read, readSync, type Stats } from 'node:fs';
 import { promisify } from 'node:util';
 
 const openFile = promisify(open);
@@ -70,11 +70,13 @@ export async function readBoundedFile(file: string, what: string, options: Bound
 }
 
 /**
- * The synchronous form for configuration loaded before anything starts: a regular file only (so
- * /dev/zero and FIFOs are refused, the open not blocking on a FIFO), read up to its size at
- * open time and never past the cap. UserFileError naming `file` otherwise.
+ * The synchronous form for configuration and secrets loaded before anything starts: a regular
+ * file only (so /dev/zero and FIFOs are refused, the open not blocking on a FIFO), read up to its
+ * size at open time and never past the cap. `check` judges the file's status first, on the very
+ * descriptor that is read (a secret file's owner and mode), and throws a UserFileError to refuse
+ * it. Otherwise a UserFileError naming `file`.
  */
-export function readRegularFileSync(file: string, what: string, maxBytes = MAX_USER_FILE_BYTES, oversizeReason?: string): string {
+export function readRegularFileSync(file: string, what: string, maxBytes = MAX_USER_FILE_BYTES, oversizeReason?: string, check?: (stat: Stats) => void): string {
   const name = file.slice(0, 200);
   let fd: number;
   try {
@@ -85,6 +87,7 @@ export function readRegularFileSync(file: string, what: string, maxBytes = MAX_U
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new UserFileError(`The ${what} ${name} is not a file (a directory, a device or a pipe).`);
+    check?.(stat);
     if (stat.size > maxBytes) throw new UserFileError(`${name} is larger than ${formatSize(maxBytes)}; ${oversizeReason ?? `that is not a ${what} anyone keeps by hand`}.`);
     const buffer = Buffer.alloc(stat.size);
     let total = 0;

@@ -3,6 +3,7 @@
 // items are `'label'=value[UOM];[warn];[crit];[min];[max]` separated by spaces, the exit code is
 // the state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), and a broken invocation is UNKNOWN.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +161,23 @@ describe('Nagios plugin output (probe --format nagios)', () => {
         assert.equal(refused.code, 3);
         assert.match(refused.stdout, /^ACTIVESYNC UNKNOWN - .*readable by its owner only/);
         assert.ok(!refused.stdout.includes('Lab-Passw0rd!'));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--password-file naming a FIFO or a directory is refused at once (UNKNOWN), never waited on', async function () {
+    if (process.platform === 'win32') this.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'nagios-fifo-'));
+    try {
+      const fifo = join(dir, 'password');
+      execFileSync('mkfifo', ['-m', '600', fifo]);
+      for (const file of [fifo, dir]) {
+        // Opened as before (blocking), a FIFO with no writer hung the run until this test's timeout.
+        const refused = await runCli(['probe', lab.urlFor('exchange2016-healthy'), '--user', 'labuser@contoso.example', '--ca', lab.caFile, '--format', 'nagios', '--password-file', file]);
+        assert.equal(refused.code, 3, refused.stdout);
+        assert.match(refused.stdout, /^ACTIVESYNC UNKNOWN - .*secret file .* is not a file/);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
