@@ -179,6 +179,12 @@ describe('Nagios plugin output (probe --format nagios)', () => {
         assert.equal(refused.code, 3, refused.stdout);
         assert.match(refused.stdout, /^ACTIVESYNC UNKNOWN - .*secret file .* is not a file/);
       }
+      // A secret file is a password or token: one of 64 KiB and more is refused by its size, in words.
+      const large = join(dir, 'large');
+      writeFileSync(large, 'x'.repeat(64 * 1024 + 1), { mode: 0o600 });
+      const tooLarge = await runCli(['probe', lab.urlFor('exchange2016-healthy'), '--user', 'labuser@contoso.example', '--ca', lab.caFile, '--format', 'nagios', '--password-file', large]);
+      assert.equal(tooLarge.code, 3, tooLarge.stdout);
+      assert.match(tooLarge.stdout, /larger than 64 KiB; that is not a password/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
